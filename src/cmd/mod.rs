@@ -1,0 +1,43 @@
+//! Commands: the table (`table`), key specs (`keys`), argument helpers
+//! (`args`), and one module per family.
+
+pub mod args;
+pub mod connection;
+pub mod keys;
+pub mod keyspace;
+pub mod server;
+pub mod string;
+pub mod table;
+
+use table::{AsyncFn, Cross, Exec, Handler, Merge, SessionFn};
+
+/// A single-shard command.
+pub const fn keyed(handler: Handler) -> Exec {
+    Exec::Keyed { handler, cross: Cross::Never }
+}
+
+/// A multi-key command split per shard and merged.
+pub const fn split(handler: Handler, merge: Merge) -> Exec {
+    Exec::Keyed { handler, cross: Cross::Split(merge) }
+}
+
+/// A multi-key command run by `handler` when its keys share a shard, by the
+/// coordinator `coord` otherwise.
+pub const fn coord(handler: Handler, coord: AsyncFn) -> Exec {
+    Exec::Keyed { handler, cross: Cross::Coord(coord) }
+}
+
+/// A keyless command run on every shard and merged.
+pub const fn all(handler: Handler, merge: Merge) -> Exec {
+    Exec::All { handler, merge }
+}
+
+/// A command run against the connection's state.
+pub const fn session(f: SessionFn) -> Exec {
+    Exec::Session(f)
+}
+
+/// A command run by a coordinator on the home executor.
+pub const fn async_fn(f: AsyncFn) -> Exec {
+    Exec::Async(f)
+}

@@ -1,0 +1,5 @@
+//! Server commands.
+
+use super::table::CommandSpec;
+
+pub static COMMANDS: &[CommandSpec] = &[];

@@ -1,0 +1,278 @@
+//! The command table: one entry per command, as data. It drives routing
+//! (key specs), arity checks, MULTI queuing, ACL categories, the COMMAND
+//! family's replies and (later) the write path to the AOF. A command is added
+//! by adding an entry to its family's `COMMANDS` list and a handler in that
+//! family's module — nowhere else.
+
+use std::sync::OnceLock;
+
+use bytes::Bytes;
+use hashbrown::HashMap;
+
+use crate::error::Error;
+use crate::resp::Reply;
+use crate::session::Session;
+use crate::shard::Ctx;
+
+pub use super::keys::KeySpec;
+
+/// A shard-side handler: runs on the shard owning the command's keys.
+pub type Handler = fn(&mut Ctx, &[Bytes]) -> Result<Reply, Error>;
+/// A connection-side handler that needs no other shard (PING, SELECT, ...).
+pub type SessionFn = fn(&mut Session, &[Bytes]) -> Result<Reply, Error>;
+/// A future borrowing the session, for commands that coordinate shards.
+pub type LocalFut<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Reply> + 'a>>;
+/// A coordinator: runs on the connection's home executor and may talk to any shard.
+pub type AsyncFn = for<'a> fn(&'a mut Session, Vec<Bytes>) -> LocalFut<'a>;
+
+
+/// How a command executes.
+#[derive(Clone, Copy)]
+pub enum Exec {
+    /// Runs `handler` on the shard owning its keys when they all live on one
+    /// shard (the common case, no coordination); otherwise `cross` says how.
+    Keyed { handler: Handler, cross: Cross },
+    /// No keys: runs `handler` on every shard and merges the replies (DBSIZE, KEYS, FLUSHDB...).
+    All { handler: Handler, merge: Merge },
+    /// Runs on the home executor against the connection's own state.
+    Session(SessionFn),
+    /// Runs on the home executor and coordinates shards itself.
+    Async(AsyncFn),
+}
+
+/// What a keyed command does when its keys span shards.
+#[derive(Clone, Copy)]
+pub enum Cross {
+    /// Single-key command: cannot span.
+    Never,
+    /// Split the keys (with their following arguments, per the key spec's
+    /// step) per shard, run the handler on each part, merge.
+    Split(Merge),
+    /// A coordinator does it (RENAME across shards, MSETNX, LCS ...).
+    Coord(AsyncFn),
+}
+
+/// How per-shard replies become one.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Merge {
+    /// Integers added (DEL, EXISTS, DBSIZE).
+    Sum,
+    /// Per-key array elements put back in the order of the keys (MGET); for
+    /// `All`, arrays concatenated (KEYS).
+    Array,
+    /// `+OK` unless some shard failed (MSET, FLUSHDB).
+    Ok,
+}
+
+/// Command flags (Redis's names, as COMMAND INFO reports them).
+pub mod flags {
+    pub const WRITE: u32 = 1 << 0;
+    pub const READONLY: u32 = 1 << 1;
+    pub const DENYOOM: u32 = 1 << 2;
+    pub const ADMIN: u32 = 1 << 3;
+    pub const PUBSUB: u32 = 1 << 4;
+    pub const NOSCRIPT: u32 = 1 << 5;
+    pub const BLOCKING: u32 = 1 << 6;
+    pub const LOADING: u32 = 1 << 7;
+    pub const STALE: u32 = 1 << 8;
+    pub const SKIP_MONITOR: u32 = 1 << 9;
+    pub const SKIP_SLOWLOG: u32 = 1 << 10;
+    pub const FAST: u32 = 1 << 11;
+    pub const NO_AUTH: u32 = 1 << 12;
+    pub const MAY_REPLICATE: u32 = 1 << 13;
+    pub const NO_MULTI: u32 = 1 << 14;
+    pub const MOVABLEKEYS: u32 = 1 << 15;
+    pub const ALLOW_BUSY: u32 = 1 << 16;
+    /// Not a Redis flag: the command is allowed inside MULTI but runs at
+    /// once instead of being queued (EXEC, DISCARD, MULTI, WATCH, QUIT, RESET).
+    pub const TX_CONTROL: u32 = 1 << 17;
+
+    /// (flag, name) pairs in Redis's order.
+    pub const NAMES: &[(u32, &str)] = &[
+        (WRITE, "write"),
+        (READONLY, "readonly"),
+        (DENYOOM, "denyoom"),
+        (ADMIN, "admin"),
+        (PUBSUB, "pubsub"),
+        (NOSCRIPT, "noscript"),
+        (BLOCKING, "blocking"),
+        (LOADING, "loading"),
+        (STALE, "stale"),
+        (SKIP_MONITOR, "skip_monitor"),
+        (SKIP_SLOWLOG, "skip_slowlog"),
+        (FAST, "fast"),
+        (NO_AUTH, "no_auth"),
+        (MAY_REPLICATE, "may_replicate"),
+        (NO_MULTI, "no_multi"),
+        (MOVABLEKEYS, "movablekeys"),
+        (ALLOW_BUSY, "allow_busy"),
+    ];
+}
+
+/// Documentation COMMAND DOCS reports (redis-cli builds its hints from it).
+#[derive(Clone, Copy)]
+pub struct Doc {
+    pub summary: &'static str,
+    pub since: &'static str,
+    /// Redis's group name: string, generic, server, connection, list, ...
+    pub group: &'static str,
+    pub complexity: &'static str,
+    /// Argument syntax in Redis's documentation form, e.g.
+    /// `key value [NX | XX] [GET] [EX seconds | PX milliseconds | KEEPTTL]`.
+    pub syntax: &'static str,
+}
+
+/// One command.
+#[derive(Clone, Copy)]
+pub struct CommandSpec {
+    /// Lowercase name; for a subcommand, `parent|sub` as Redis reports it.
+    pub name: &'static str,
+    /// Redis convention: N = exactly N arguments (name included), -N = at least N.
+    pub arity: i32,
+    pub flags: u32,
+    pub keys: KeySpec,
+    pub exec: Exec,
+    pub doc: Doc,
+    pub subcommands: &'static [CommandSpec],
+}
+
+impl CommandSpec {
+    /// A command with the given shape; `doc` and `subcommands` are set with the builders below.
+    pub const fn new(name: &'static str, arity: i32, flags: u32, keys: KeySpec, exec: Exec) -> CommandSpec {
+        CommandSpec {
+            name,
+            arity,
+            flags,
+            keys,
+            exec,
+            doc: Doc { summary: "", since: "1.0.0", group: "generic", complexity: "", syntax: "" },
+            subcommands: &[],
+        }
+    }
+
+    pub const fn doc(mut self, group: &'static str, since: &'static str, summary: &'static str, syntax: &'static str) -> CommandSpec {
+        self.doc.group = group;
+        self.doc.since = since;
+        self.doc.summary = summary;
+        self.doc.syntax = syntax;
+        self
+    }
+
+    pub const fn complexity(mut self, c: &'static str) -> CommandSpec {
+        self.doc.complexity = c;
+        self
+    }
+
+    pub const fn subs(mut self, subs: &'static [CommandSpec]) -> CommandSpec {
+        self.subcommands = subs;
+        self
+    }
+
+    pub fn has(&self, flag: u32) -> bool {
+        self.flags & flag != 0
+    }
+
+    /// Does `argc` (name included) satisfy the arity?
+    #[inline]
+    pub fn arity_ok(&self, argc: usize) -> bool {
+        let a = self.arity;
+        if a >= 0 {
+            argc == a as usize
+        } else {
+            argc >= (-a) as usize
+        }
+    }
+
+    /// Redis's ACL categories, derived from flags and group as Redis does.
+    pub fn acl_categories(&self) -> Vec<&'static str> {
+        use flags::*;
+        let mut c = Vec::new();
+        let group_cat = match self.doc.group {
+            "string" => Some("@string"),
+            "generic" => Some("@keyspace"),
+            "list" => Some("@list"),
+            "hash" => Some("@hash"),
+            "set" => Some("@set"),
+            "sorted-set" => Some("@sortedset"),
+            "stream" => Some("@stream"),
+            "connection" => Some("@connection"),
+            "pubsub" => Some("@pubsub"),
+            "transactions" => Some("@transaction"),
+            "scripting" => Some("@scripting"),
+            "bitmap" => Some("@bitmap"),
+            "hyperloglog" => Some("@hyperloglog"),
+            "geo" => Some("@geo"),
+            _ => None,
+        };
+        if self.has(WRITE) {
+            c.push("@write");
+        }
+        if self.has(READONLY) && self.doc.group != "scripting" {
+            c.push("@read");
+        }
+        if self.has(ADMIN) {
+            c.push("@admin");
+            c.push("@dangerous");
+        }
+        if self.has(PUBSUB) && group_cat != Some("@pubsub") {
+            c.push("@pubsub");
+        }
+        if self.has(FAST) {
+            c.push("@fast");
+        } else {
+            c.push("@slow");
+        }
+        if self.has(BLOCKING) {
+            c.push("@blocking");
+        }
+        if let Some(g) = group_cat {
+            if !c.contains(&g) {
+                c.push(g);
+            }
+        }
+        c
+    }
+}
+
+/// Every command, from every family.
+pub fn all() -> impl Iterator<Item = &'static CommandSpec> {
+    FAMILIES.iter().flat_map(|f| f.iter())
+}
+
+static FAMILIES: &[&[CommandSpec]] = &[
+    super::connection::COMMANDS,
+    super::server::COMMANDS,
+    super::string::COMMANDS,
+    super::keyspace::COMMANDS,
+];
+
+fn table() -> &'static HashMap<&'static [u8], &'static CommandSpec> {
+    static T: OnceLock<HashMap<&'static [u8], &'static CommandSpec>> = OnceLock::new();
+    T.get_or_init(|| all().map(|c| (c.name.as_bytes(), c)).collect())
+}
+
+/// Finds a command by name, case-insensitively, without allocating.
+#[inline]
+pub fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
+    let mut buf = [0u8; 32];
+    if name.len() > buf.len() {
+        return None;
+    }
+    let lower = &mut buf[..name.len()];
+    lower.copy_from_slice(name);
+    lower.make_ascii_lowercase();
+    table().get(&*lower).copied()
+}
+
+/// Finds a subcommand (`sub` matched case-insensitively) of `parent`.
+pub fn lookup_sub(parent: &CommandSpec, sub: &[u8]) -> Option<&'static CommandSpec> {
+    parent.subcommands.iter().find(|s| {
+        let short = s.name.rsplit('|').next().unwrap_or(s.name);
+        short.as_bytes().eq_ignore_ascii_case(sub)
+    })
+}
+
+/// Number of top-level commands.
+pub fn count() -> usize {
+    table().len()
+}

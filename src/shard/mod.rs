@@ -1,0 +1,169 @@
+//! A shard: the part of the keyspace one executor owns outright — its
+//! databases (each with its TTL wheel) and its counters. Everything here is
+//! synchronous and single-threaded; the executor owns it through a RefCell
+//! that is never held across an await.
+
+pub mod store;
+pub mod ttl;
+pub mod value;
+
+use bytes::Bytes;
+
+pub use store::{Db, Entry, Found};
+pub use value::{StrValue, Value};
+
+use crate::error::Error;
+
+/// Counters INFO reports, per shard (summed over shards by INFO).
+#[derive(Debug, Default, Clone)]
+pub struct ShardStats {
+    pub expired_keys: u64,
+    pub keyspace_hits: u64,
+    pub keyspace_misses: u64,
+    /// Writes since the last save (INFO rdb_changes_since_last_save).
+    pub dirty: u64,
+}
+
+/// One shard of the keyspace.
+pub struct Shard {
+    pub id: usize,
+    pub nshards: usize,
+    pub dbs: Vec<Db>,
+    pub stats: ShardStats,
+    /// Whether the active expiry cycle runs (DEBUG SET-ACTIVE-EXPIRE).
+    pub active_expire: bool,
+    rng: u64,
+}
+
+impl Shard {
+    pub fn new(id: usize, nshards: usize, databases: usize, now_ms: u64) -> Shard {
+        Shard {
+            id,
+            nshards,
+            dbs: (0..databases.max(1)).map(|_| Db::new(now_ms)).collect(),
+            stats: ShardStats::default(),
+            active_expire: true,
+            rng: 0x9e37_79b9_7f4a_7c15 ^ ((id as u64 + 1) * 0x1000_0000_01b3) ^ now_ms,
+        }
+    }
+
+    /// A pseudo-random number (xorshift64*); for RANDOMKEY and friends.
+    pub fn random(&mut self) -> u64 {
+        let mut x = self.rng;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.rng = x;
+        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// Runs active expiry over every db with at most `budget` removals in
+    /// all; returns whether more keys are due.
+    pub fn expire_cycle(&mut self, now: u64, budget: usize) -> bool {
+        if !self.active_expire {
+            return false;
+        }
+        let mut more = false;
+        let mut expired = Vec::new();
+        for db in &mut self.dbs {
+            let left = budget.saturating_sub(expired.len());
+            if left == 0 {
+                more |= db.next_expiry().is_some_and(|t| t <= now);
+                continue;
+            }
+            more |= db.expire_due(now, left, &mut expired);
+        }
+        self.stats.expired_keys += expired.len() as u64;
+        more
+    }
+
+    /// The earliest time any db has expiry work.
+    pub fn next_expiry(&self) -> Option<u64> {
+        self.dbs.iter().filter_map(|d| d.next_expiry()).min()
+    }
+}
+
+/// What a handler runs against: one shard, the client's selected db, and
+/// the time the command started (Redis caches it per command too).
+pub struct Ctx<'a> {
+    pub shard: &'a mut Shard,
+    pub db: usize,
+    pub now: u64,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(shard: &'a mut Shard, db: usize, now: u64) -> Ctx<'a> {
+        Ctx { shard, db, now }
+    }
+
+    #[inline]
+    pub fn db(&mut self) -> &mut Db {
+        let i = self.db.min(self.shard.dbs.len() - 1);
+        &mut self.shard.dbs[i]
+    }
+
+    /// Looks up a live key, counting hits and misses and expiring lazily.
+    #[inline]
+    pub fn lookup(&mut self, key: &[u8]) -> Option<u32> {
+        let now = self.now;
+        match self.db().lookup(key, now) {
+            Found::Live(i) => Some(i),
+            Found::Expired => {
+                self.shard.stats.expired_keys += 1;
+                None
+            }
+            Found::Missing => None,
+        }
+    }
+
+    /// Looks up a key for reading (counted in keyspace hits/misses).
+    #[inline]
+    pub fn lookup_read(&mut self, key: &[u8]) -> Option<u32> {
+        let r = self.lookup(key);
+        if r.is_some() {
+            self.shard.stats.keyspace_hits += 1;
+        } else {
+            self.shard.stats.keyspace_misses += 1;
+        }
+        r
+    }
+
+    /// The string stored at `key`: Ok(None) if missing, WRONGTYPE if another type.
+    pub fn get_str(&mut self, key: &[u8]) -> Result<Option<&mut StrValue>, Error> {
+        match self.lookup_read(key) {
+            None => Ok(None),
+            Some(i) => match &mut self.db().entry_mut(i).value {
+                Value::Str(s) => Ok(Some(s)),
+                #[allow(unreachable_patterns)]
+                _ => Err(Error::WrongType),
+            },
+        }
+    }
+
+    /// Records a write (for INFO and, later, WATCH/AOF).
+    #[inline]
+    pub fn dirty(&mut self, n: u64) {
+        self.shard.stats.dirty += n;
+    }
+
+    /// Copies a key argument for a reply.
+    pub fn key_bytes(key: &[u8]) -> Bytes {
+        Bytes::copy_from_slice(key)
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// Microseconds since the Unix epoch.
+pub fn now_us() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as u64)
+        .unwrap_or(0)
+}

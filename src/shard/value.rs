@@ -1,0 +1,143 @@
+//! Values stored under keys. Strings keep Redis's integer encoding; the other
+//! types arrive with their families.
+
+use bytes::Bytes;
+
+/// A stored value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Str(StrValue),
+}
+
+/// A string value: an integer when its text is the canonical form of an i64
+/// (Redis's `int` encoding), raw bytes otherwise.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StrValue {
+    Int(i64),
+    Raw(Box<[u8]>),
+}
+
+/// Redis's threshold between the `embstr` and `raw` encodings.
+pub const EMBSTR_MAX: usize = 44;
+
+impl StrValue {
+    /// Stores `b`, as an integer when it is one in canonical form (no
+    /// leading zeros or '+', at most 20 characters), like Redis's tryObjectEncoding.
+    pub fn from_bytes(b: &[u8]) -> StrValue {
+        if b.len() <= 20 {
+            if let Some(n) = crate::num::parse_i64(b) {
+                return StrValue::Int(n);
+            }
+        }
+        StrValue::Raw(b.into())
+    }
+
+    /// The value's bytes as a reply payload (a copy).
+    pub fn to_bytes(&self) -> Bytes {
+        match self {
+            StrValue::Int(n) => Bytes::from(n.to_string()),
+            StrValue::Raw(b) => Bytes::copy_from_slice(b),
+        }
+    }
+
+    /// The value's bytes, formatting integers into `tmp`.
+    pub fn as_slice<'a>(&'a self, tmp: &'a mut itoa_buf::Buf) -> &'a [u8] {
+        match self {
+            StrValue::Int(n) => tmp.format(*n),
+            StrValue::Raw(b) => b,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            StrValue::Int(n) => itoa_buf::Buf::new().format(*n).len(),
+            StrValue::Raw(b) => b.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A stack buffer that formats an i64 without allocating.
+pub mod itoa_buf {
+    pub struct Buf {
+        bytes: [u8; 20],
+    }
+
+    impl Default for Buf {
+        fn default() -> Self {
+            Self::new()
+        }
+    }
+
+    impl Buf {
+        pub fn new() -> Buf {
+            Buf { bytes: [0; 20] }
+        }
+
+        /// Writes `n` in decimal and returns the digits.
+        pub fn format(&mut self, n: i64) -> &[u8] {
+            let mut pos = self.bytes.len();
+            let neg = n < 0;
+            let mut v = n.unsigned_abs();
+            loop {
+                pos -= 1;
+                self.bytes[pos] = b'0' + (v % 10) as u8;
+                v /= 10;
+                if v == 0 {
+                    break;
+                }
+            }
+            if neg {
+                pos -= 1;
+                self.bytes[pos] = b'-';
+            }
+            &self.bytes[pos..]
+        }
+    }
+}
+
+impl Value {
+    /// The name TYPE answers.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Str(_) => "string",
+        }
+    }
+
+    /// The name OBJECT ENCODING answers.
+    pub fn encoding(&self) -> &'static str {
+        match self {
+            Value::Str(StrValue::Int(_)) => "int",
+            Value::Str(StrValue::Raw(b)) if b.len() <= EMBSTR_MAX => "embstr",
+            Value::Str(StrValue::Raw(_)) => "raw",
+        }
+    }
+
+    /// Approximate heap bytes used by the value (MEMORY USAGE, INFO memory).
+    pub fn heap_size(&self) -> usize {
+        match self {
+            Value::Str(StrValue::Int(_)) => 0,
+            Value::Str(StrValue::Raw(b)) => b.len(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn int_encoding_only_for_canonical_integers() {
+        assert_eq!(StrValue::from_bytes(b"123"), StrValue::Int(123));
+        assert_eq!(StrValue::from_bytes(b"-5"), StrValue::Int(-5));
+        assert!(matches!(StrValue::from_bytes(b"0123"), StrValue::Raw(_)));
+        assert!(matches!(StrValue::from_bytes(b"+1"), StrValue::Raw(_)));
+        assert!(matches!(StrValue::from_bytes(b" 1"), StrValue::Raw(_)));
+        let mut b = itoa_buf::Buf::new();
+        assert_eq!(b.format(i64::MIN), b"-9223372036854775808");
+        assert_eq!(b.format(0), b"0");
+    }
+}

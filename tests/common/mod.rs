@@ -1,0 +1,203 @@
+//! Shared test support: an in-process server on 127.0.0.1:0 with several
+//! shards, a `redis` crate client, and a raw RESP connection for exact bytes.
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use ringkv::{Config, ServerHandle};
+
+/// Shards used by tests unless a test says otherwise (more than the 2 CPUs
+/// of the CI machine on purpose: cross-shard paths get exercised).
+pub const SHARDS: usize = 4;
+
+/// A server that shuts down when dropped.
+pub struct TestServer {
+    handle: Option<ServerHandle>,
+    pub port: u16,
+}
+
+impl TestServer {
+    /// Starts a server with default settings and `SHARDS` shards.
+    pub fn start() -> TestServer {
+        Self::with(|_| {})
+    }
+
+    /// Starts a server after letting the test adjust the configuration.
+    pub fn with(f: impl FnOnce(&mut Config)) -> TestServer {
+        let mut c = Config::default();
+        c.port = 0;
+        c.shards = SHARDS;
+        c.io_memory = 64 * 1024;
+        c.appendonly = false;
+        f(&mut c);
+        let handle = ringkv::start(c).expect("server starts");
+        let port = handle.port;
+        TestServer { handle: Some(handle), port }
+    }
+
+    /// A `redis` crate connection.
+    pub fn client(&self) -> redis::Connection {
+        let c = redis::Client::open(format!("redis://127.0.0.1:{}/", self.port)).expect("client");
+        c.get_connection().expect("connect")
+    }
+
+    /// A raw socket for byte-exact protocol tests.
+    pub fn raw(&self) -> Raw {
+        let s = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(10))).ok();
+        s.set_nodelay(true).ok();
+        Raw { s }
+    }
+
+    /// Stops the server now.
+    pub fn stop(mut self) {
+        if let Some(h) = self.handle.take() {
+            h.shutdown();
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(h) = self.handle.take() {
+            h.shutdown();
+        }
+    }
+}
+
+/// A raw RESP connection.
+pub struct Raw {
+    pub s: TcpStream,
+}
+
+impl Raw {
+    /// Sends bytes as they are.
+    pub fn send(&mut self, bytes: &[u8]) {
+        self.s.write_all(bytes).expect("write");
+    }
+
+    /// Sends one command as a RESP multibulk.
+    pub fn cmd(&mut self, args: &[&[u8]]) {
+        self.send(&encode(args));
+    }
+
+    /// Reads exactly `expected.len()` bytes and asserts they equal `expected`.
+    pub fn expect(&mut self, expected: &[u8]) {
+        let mut buf = vec![0u8; expected.len()];
+        self.s.read_exact(&mut buf).unwrap_or_else(|e| {
+            panic!("reading {:?}: {e}", String::from_utf8_lossy(expected))
+        });
+        assert_eq!(
+            String::from_utf8_lossy(&buf),
+            String::from_utf8_lossy(expected),
+            "reply bytes differ"
+        );
+    }
+
+    /// Sends a command and asserts the exact reply bytes.
+    pub fn roundtrip(&mut self, args: &[&[u8]], expected: &[u8]) {
+        self.cmd(args);
+        self.expect(expected);
+    }
+
+    /// Reads one complete RESP reply (any type) and returns its bytes.
+    pub fn read_reply(&mut self) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.read_value(&mut out);
+        out
+    }
+
+    fn read_line(&mut self, out: &mut Vec<u8>) -> Vec<u8> {
+        let start = out.len();
+        let mut b = [0u8; 1];
+        loop {
+            self.s.read_exact(&mut b).expect("read");
+            out.push(b[0]);
+            if out.len() >= start + 2 && &out[out.len() - 2..] == b"\r\n" {
+                return out[start..out.len() - 2].to_vec();
+            }
+        }
+    }
+
+    fn read_value(&mut self, out: &mut Vec<u8>) {
+        let line = self.read_line(out);
+        let n: i64 = std::str::from_utf8(&line[1..]).ok().and_then(|s| s.parse().ok()).unwrap_or(0);
+        match line[0] {
+            b'$' | b'=' | b'!' if n >= 0 => {
+                let mut buf = vec![0u8; n as usize + 2];
+                self.s.read_exact(&mut buf).expect("read");
+                out.extend_from_slice(&buf);
+            }
+            b'*' | b'~' | b'>' if n > 0 => {
+                for _ in 0..n {
+                    self.read_value(out);
+                }
+            }
+            b'%' | b'|' if n > 0 => {
+                for _ in 0..2 * n {
+                    self.read_value(out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// True when the server closed the connection (read returns 0).
+    pub fn closed(&mut self) -> bool {
+        let mut b = [0u8; 1];
+        matches!(self.s.read(&mut b), Ok(0) | Err(_))
+    }
+}
+
+/// Encodes a command as a RESP multibulk.
+pub fn encode(args: &[&[u8]]) -> Vec<u8> {
+    let mut v = format!("*{}\r\n", args.len()).into_bytes();
+    for a in args {
+        v.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
+        v.extend_from_slice(a);
+        v.extend_from_slice(b"\r\n");
+    }
+    v
+}
+
+/// Runs a command through the `redis` crate and returns the raw value.
+pub fn q(c: &mut redis::Connection, args: &[&str]) -> redis::Value {
+    let mut cmd = redis::cmd(args[0]);
+    for a in &args[1..] {
+        cmd.arg(*a);
+    }
+    cmd.query::<redis::Value>(c).unwrap_or_else(|e| panic!("{args:?}: {e}"))
+}
+
+/// Runs a command and returns the error text (panics if it succeeded).
+pub fn q_err(c: &mut redis::Connection, args: &[&str]) -> String {
+    let mut cmd = redis::cmd(args[0]);
+    for a in &args[1..] {
+        cmd.arg(*a);
+    }
+    match cmd.query::<redis::Value>(c) {
+        Ok(v) => panic!("{args:?} succeeded: {v:?}"),
+        Err(e) => {
+            let code = e.code().unwrap_or("").to_string();
+            let detail = e.detail().unwrap_or("").to_string();
+            if code.is_empty() { detail } else { format!("{code} {detail}") }
+        }
+    }
+}
+
+/// Keys that hash to `n` distinct shards (for cross-shard tests).
+pub fn keys_on_distinct_shards(n: usize) -> Vec<String> {
+    let mut seen = std::collections::HashMap::new();
+    let mut i = 0;
+    while seen.len() < n {
+        let k = format!("key:{i}");
+        let s = ringkv::slot::shard_of(k.as_bytes(), SHARDS);
+        seen.entry(s).or_insert(k);
+        i += 1;
+    }
+    let mut v: Vec<(usize, String)> = seen.into_iter().collect();
+    v.sort();
+    v.into_iter().map(|(_, k)| k).collect()
+}
