@@ -104,6 +104,19 @@ pub fn check(s: &Session, argv: &[Bytes]) -> Result<&'static CommandSpec, Error>
     if !spec.arity_ok(argv.len()) {
         return Err(Error::wrong_arity(name));
     }
+    // Container commands (CLIENT, CONFIG, OBJECT ...): the subcommand's own
+    // entry decides arity, keys and execution.
+    if !spec.subcommands.is_empty() {
+        let Some(sub_name) = argv.get(1) else { return Err(Error::wrong_arity(name)) };
+        let sub = table::lookup_sub(spec, sub_name).ok_or_else(|| Error::unknown_subcommand(sub_name, spec.name))?;
+        if !sub.arity_ok(argv.len()) {
+            return Err(Error::WrongArity(sub.name.to_string()));
+        }
+        if !s.authenticated && !sub.has(flags::NO_AUTH) {
+            return Err(Error::NoAuth);
+        }
+        return Ok(sub);
+    }
     Ok(spec)
 }
 

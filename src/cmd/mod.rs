@@ -3,6 +3,8 @@
 
 pub mod args;
 pub mod connection;
+pub mod expire;
+pub mod introspect;
 pub mod keys;
 pub mod keyspace;
 pub mod server;

@@ -244,6 +244,8 @@ static FAMILIES: &[&[CommandSpec]] = &[
     super::server::COMMANDS,
     super::string::COMMANDS,
     super::keyspace::COMMANDS,
+    super::expire::COMMANDS,
+    super::introspect::COMMANDS,
 ];
 
 fn table() -> &'static HashMap<&'static [u8], &'static CommandSpec> {

@@ -1,0 +1,5 @@
+//! (to be written)
+
+use super::table::CommandSpec;
+
+pub static COMMANDS: &[CommandSpec] = &[];
