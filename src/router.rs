@@ -98,9 +98,6 @@ fn route(spec: &CommandSpec, argv: &[Bytes], nshards: usize, home: usize, buf: &
 pub fn check(s: &Session, argv: &[Bytes]) -> Result<&'static CommandSpec, Error> {
     let name = &argv[0];
     let spec = table::lookup(name).ok_or_else(|| Error::unknown_command(name, &argv[1..]))?;
-    if !s.authenticated && !spec.has(flags::NO_AUTH) {
-        return Err(Error::NoAuth);
-    }
     if !spec.arity_ok(argv.len()) {
         return Err(Error::wrong_arity(name));
     }
@@ -116,6 +113,9 @@ pub fn check(s: &Session, argv: &[Bytes]) -> Result<&'static CommandSpec, Error>
             return Err(Error::NoAuth);
         }
         return Ok(sub);
+    }
+    if !s.authenticated && !spec.has(flags::NO_AUTH) {
+        return Err(Error::NoAuth);
     }
     Ok(spec)
 }
