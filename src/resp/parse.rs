@@ -49,7 +49,7 @@ impl Default for ParseLimits {
     fn default() -> ParseLimits {
         ParseLimits {
             max_bulk_len: 512 * 1024 * 1024,
-            max_multibulk_len: 1024 * 1024,
+            max_multibulk_len: i32::MAX as usize,
             authenticated: true,
         }
     }
@@ -711,7 +711,7 @@ mod tests {
             b"* 1\r\n",
             b"*1 \r\n",
             b"*-0\r\n",
-            b"*1048577\r\n",
+            b"*2147483648\r\n",
             b"*99999999999999999999\r\n",
             b"*000000000000000000001\r\n",
         ] {
@@ -795,7 +795,7 @@ mod tests {
         max.extend_from_slice(b"\r\n");
         assert_eq!(feed(&max, 1000, &u).0[0][0].len(), 16384);
         // The invalid-length checks come first, and negative counts pass.
-        assert_eq!(err(b"*1048577\r\n", &u), perr("invalid multibulk length"));
+        assert_eq!(err(b"*2147483648\r\n", &u), perr("invalid multibulk length"));
         assert_eq!(err(b"*1\r\n$-1\r\n", &u), perr("invalid bulk length"));
         assert_eq!(feed(b"*-1\r\n", 1, &u), (vec![], None));
         // Inline commands have no such limits.
