@@ -14,7 +14,7 @@ use std::task::{Context, Poll, Waker};
 
 use bytes::Bytes;
 use futures_lite::StreamExt;
-use glommio::channels::channel_mesh::{Receivers, Senders};
+use glommio::channels::shared_channel::{self, ConnectedReceiver, ConnectedSender, SharedReceiver, SharedSender};
 
 use crate::cmd::table::Handler;
 use crate::resp::Reply;
@@ -53,6 +53,81 @@ pub struct Response {
 
 /// Capacity of each mesh channel (DESIGN §9: small capacities collapse throughput).
 pub const CHANNEL_CAPACITY: usize = 1024;
+
+/// One executor's unconnected ends of a full mesh: a sender to and a
+/// receiver from every other executor (None for itself).
+pub struct MeshEnds<T: Send> {
+    pub senders: Vec<Option<SharedSender<T>>>,
+    pub receivers: Vec<Option<SharedReceiver<T>>>,
+}
+
+/// Builds a full mesh of bounded channels for `n` executors; element i goes
+/// to executor i. Built up front (instead of glommio's `MeshBuilder`
+/// registration) so ranks are fixed and start-up has no join handshake.
+pub fn full_mesh<T: Send>(n: usize, capacity: usize) -> Vec<MeshEnds<T>> {
+    let mut ends: Vec<MeshEnds<T>> = (0..n)
+        .map(|_| MeshEnds { senders: (0..n).map(|_| None).collect(), receivers: (0..n).map(|_| None).collect() })
+        .collect();
+    for from in 0..n {
+        for to in 0..n {
+            if from != to {
+                let (tx, rx) = shared_channel::new_bounded(capacity);
+                ends[from].senders[to] = Some(tx);
+                ends[to].receivers[from] = Some(rx);
+            }
+        }
+    }
+    ends
+}
+
+/// Connected senders to every peer.
+pub struct Senders<T: Send> {
+    peers: Vec<Option<ConnectedSender<T>>>,
+}
+
+impl<T: Send + 'static> Senders<T> {
+    /// Sends `msg` to executor `to`; Err if it is gone (or is this executor).
+    pub async fn send_to(&self, to: usize, msg: T) -> Result<(), ()> {
+        match self.peers.get(to) {
+            Some(Some(tx)) => tx.send(msg).await.map_err(|_| ()),
+            _ => Err(()),
+        }
+    }
+
+    /// Closes every sender: the peers' receive loops end.
+    pub fn close(&self) {
+        for tx in self.peers.iter().flatten() {
+            tx.close();
+        }
+    }
+}
+
+/// Connects this executor's ends: every connection is started at once
+/// (each waits for its peer to connect the other end) and awaited together.
+pub async fn connect<T: Send + 'static>(ends: MeshEnds<T>) -> (Senders<T>, Vec<ConnectedReceiver<T>>) {
+    let tx_tasks: Vec<_> = ends
+        .senders
+        .into_iter()
+        .map(|s| s.map(|s| glommio::spawn_local(s.connect())))
+        .collect();
+    let rx_tasks: Vec<_> = ends
+        .receivers
+        .into_iter()
+        .map(|r| r.map(|r| glommio::spawn_local(r.connect())))
+        .collect();
+    let mut peers = Vec::new();
+    for t in tx_tasks {
+        peers.push(match t {
+            Some(t) => Some(t.await),
+            None => None,
+        });
+    }
+    let mut receivers = Vec::new();
+    for t in rx_tasks.into_iter().flatten() {
+        receivers.push(t.await);
+    }
+    (Senders { peers }, receivers)
+}
 
 struct Slot {
     value: Option<Vec<Reply>>,
@@ -274,9 +349,9 @@ pub async fn join_all<F: Future>(futs: Vec<F>) -> Vec<F::Output> {
 
 /// Serves requests from peers: runs each batch on the local shard and sends
 /// the replies back. Ends when every peer closed its senders.
-pub async fn serve_requests(worker: Rc<Worker>, mut rx: Receivers<Request>, resp_tx: Rc<Senders<Response>>) {
+pub async fn serve_requests(worker: Rc<Worker>, rx: Vec<ConnectedReceiver<Request>>, resp_tx: Rc<Senders<Response>>) {
     let mut tasks = Vec::new();
-    for (_peer, stream) in rx.streams() {
+    for stream in rx {
         let worker = worker.clone();
         let resp_tx = resp_tx.clone();
         tasks.push(glommio::spawn_local(async move {
@@ -294,9 +369,9 @@ pub async fn serve_requests(worker: Rc<Worker>, mut rx: Receivers<Request>, resp
 }
 
 /// Receives responses from peers and wakes the waiting connections.
-pub async fn serve_responses(worker: Rc<Worker>, mut rx: Receivers<Response>) {
+pub async fn serve_responses(worker: Rc<Worker>, rx: Vec<ConnectedReceiver<Response>>) {
     let mut tasks = Vec::new();
-    for (_peer, stream) in rx.streams() {
+    for stream in rx {
         let worker = worker.clone();
         tasks.push(glommio::spawn_local(async move {
             let mut stream = stream;

@@ -13,7 +13,6 @@ use std::task::Waker;
 use std::time::Duration;
 
 use futures_lite::AsyncWriteExt;
-use glommio::channels::channel_mesh::MeshBuilder;
 use glommio::net::TcpListener;
 use glommio::{LocalExecutorBuilder, Placement};
 
@@ -123,6 +122,12 @@ fn bind_addrs(config: &Config, port: u16) -> Result<Vec<SocketAddr>, String> {
 /// Starts a server with `config` and returns once every executor accepts
 /// connections. `config.port` 0 picks a free port (see `ServerHandle::port`).
 pub fn start(config: Config) -> Result<ServerHandle, String> {
+    // One start-up at a time per process: glommio's shared-channel
+    // connection stalled now and then when several servers' meshes connected
+    // at once (tests start many servers in parallel). Running servers are
+    // unaffected.
+    static START: Mutex<()> = Mutex::new(());
+    let _guard = START.lock().unwrap_or_else(|e| e.into_inner());
     let cpus = allowed_cpus();
     let nshards = if config.shards == 0 { cpus.len() } else { config.shards }.max(1);
     let io_memory = config.io_memory;
@@ -151,20 +156,19 @@ pub fn start(config: Config) -> Result<ServerHandle, String> {
         ready: AtomicUsize::new(0),
         errors: Mutex::new(Vec::new()),
     });
-    let req_mesh = MeshBuilder::<Request, _>::full(nshards, CHANNEL_CAPACITY);
-    let resp_mesh = MeshBuilder::<Response, _>::full(nshards, CHANNEL_CAPACITY);
+    let mut req_ends = mesh::full_mesh::<Request>(nshards, CHANNEL_CAPACITY).into_iter();
+    let mut resp_ends = mesh::full_mesh::<Response>(nshards, CHANNEL_CAPACITY).into_iter();
     let mut threads = Vec::new();
     for i in 0..nshards {
         let shared = shared.clone();
-        let req_mesh = req_mesh.clone();
-        let resp_mesh = resp_mesh.clone();
+        let (req, resp) = if nshards > 1 { (req_ends.next(), resp_ends.next()) } else { (None, None) };
         let placement = if cpus.len() >= nshards { Placement::Fixed(cpus[i % cpus.len()]) } else { Placement::Unbound };
         let builder = LocalExecutorBuilder::new(placement)
             .name(&format!("ringkv-shard-{i}"))
             .io_memory(io_memory)
             .preempt_timer(Duration::from_millis(10));
         let t = builder
-            .spawn(move || async move { executor_main(shared, req_mesh, resp_mesh).await })
+            .spawn(move || async move { executor_main(i, shared, req, resp).await })
             .map_err(|e| format!("cannot start executor {i}: {e}"))?;
         threads.push(t);
     }
@@ -209,20 +213,35 @@ async fn barrier(shared: &Shared, counter: &AtomicUsize, n: usize) -> bool {
 }
 
 async fn executor_main(
+    id: usize,
     shared: Arc<Shared>,
-    req_mesh: MeshBuilder<Request, glommio::channels::channel_mesh::Full>,
-    resp_mesh: MeshBuilder<Response, glommio::channels::channel_mesh::Full>,
+    req_ends: Option<mesh::MeshEnds<Request>>,
+    resp_ends: Option<mesh::MeshEnds<Response>>,
 ) {
     let nshards = shared.nshards;
-    let (id, req_tx, req_rx, resp_tx, resp_rx) = if nshards > 1 {
-        let (Ok((req_tx, req_rx)), Ok((resp_tx, resp_rx))) = (req_mesh.join().await, resp_mesh.join().await) else {
-            report_error(&shared, "cannot join the channel mesh".into());
-            return;
-        };
-        (req_tx.peer_id(), Some(req_tx), Some(req_rx), Some(resp_tx), Some(resp_rx))
-    } else {
-        (0, None, None, None, None)
+    let (req_tx, req_rx, resp_tx, resp_rx) = match (req_ends, resp_ends) {
+        (Some(req), Some(resp)) => {
+            // glommio wakes an executor waiting for a peer's channel
+            // connection only when its reactor polls; a ticking timer keeps
+            // it polling until every channel is connected.
+            let joined = Rc::new(std::cell::Cell::new(false));
+            let ticker = {
+                let joined = joined.clone();
+                glommio::spawn_local(async move {
+                    while !joined.get() {
+                        glommio::timer::sleep(Duration::from_millis(1)).await;
+                    }
+                })
+            };
+            let (req_tx, req_rx) = mesh::connect(req).await;
+            let (resp_tx, resp_rx) = mesh::connect(resp).await;
+            joined.set(true);
+            ticker.await;
+            (Some(req_tx), Some(req_rx), Some(resp_tx), Some(resp_rx))
+        }
+        _ => (None, None, None, None),
     };
+    tracing::debug!(shard = id, "joined the mesh");
     let config = shared.config.load();
     let shard = Shard::new(id, nshards, config.databases, now_ms());
     let worker = Rc::new(Worker::new(id, nshards, shard, shared.clone(), req_tx));
@@ -275,6 +294,7 @@ async fn executor_main(
     if id == 0 {
         shared.bound.store(1, Ordering::Release);
     }
+    tracing::debug!(shard = id, ok, "bound");
     let stop = Notify::new();
     if ok {
         shared.ready.fetch_add(1, Ordering::AcqRel);

@@ -32,6 +32,7 @@ impl TestServer {
         c.io_memory = 64 * 1024;
         c.appendonly = false;
         f(&mut c);
+        ringkv::logging::init("warning");
         let handle = ringkv::start(c).expect("server starts");
         let port = handle.port;
         TestServer { handle: Some(handle), port }
