@@ -233,6 +233,7 @@ async fn executor_main(
                     }
                 })
             };
+            tracing::debug!(shard = id, "connecting the mesh");
             let (req_tx, req_rx) = mesh::connect(req).await;
             let (resp_tx, resp_rx) = mesh::connect(resp).await;
             joined.set(true);
@@ -320,9 +321,11 @@ async fn executor_main(
         }
     }
     worker.close_mesh();
+    tracing::debug!(shard = id, "waiting for mesh tasks");
     for t in mesh_tasks {
         t.await;
     }
+    tracing::debug!(shard = id, "executor done");
 }
 
 /// Accepts connections until shutdown.
