@@ -117,6 +117,14 @@ pub fn check(s: &Session, argv: &[Bytes]) -> Result<&'static CommandSpec, Error>
     if !s.authenticated && !spec.has(flags::NO_AUTH) {
         return Err(Error::NoAuth);
     }
+    // Keys in groups to the end (MSET k v [k v ...]): a dangling partial
+    // group is refused before any shard runs a part (Redis checks it before
+    // touching a key; a split command would otherwise write some parts).
+    if let KeySpec::Range { first, last: -1, step } = spec.keys {
+        if step > 1 && first > 0 && (argv.len() as i64 - first as i64) % step as i64 != 0 {
+            return Err(Error::wrong_arity(name));
+        }
+    }
     Ok(spec)
 }
 

@@ -9,6 +9,7 @@ pub mod keys;
 pub mod keyspace;
 pub mod server;
 pub mod string;
+pub mod string_ext;
 pub mod table;
 
 use table::{AsyncFn, Cross, Exec, Handler, Merge, SessionFn};

@@ -15,6 +15,10 @@ pub enum Value {
 pub enum StrValue {
     Int(i64),
     Raw(Box<[u8]>),
+    /// A string modified in place (APPEND, SETRANGE): keeps spare capacity
+    /// for the next append (amortised O(1), like an sds) and reports the
+    /// `raw` encoding whatever its length, as Redis does.
+    Buf(Vec<u8>),
 }
 
 /// Redis's threshold between the `embstr` and `raw` encodings.
@@ -37,6 +41,7 @@ impl StrValue {
         match self {
             StrValue::Int(n) => Bytes::from(n.to_string()),
             StrValue::Raw(b) => Bytes::copy_from_slice(b),
+            StrValue::Buf(b) => Bytes::copy_from_slice(b),
         }
     }
 
@@ -45,6 +50,7 @@ impl StrValue {
         match self {
             StrValue::Int(n) => tmp.format(*n),
             StrValue::Raw(b) => b,
+            StrValue::Buf(b) => b,
         }
     }
 
@@ -52,6 +58,7 @@ impl StrValue {
         match self {
             StrValue::Int(n) => itoa_buf::Buf::new().format(*n).len(),
             StrValue::Raw(b) => b.len(),
+            StrValue::Buf(b) => b.len(),
         }
     }
 
@@ -112,7 +119,7 @@ impl Value {
         match self {
             Value::Str(StrValue::Int(_)) => "int",
             Value::Str(StrValue::Raw(b)) if b.len() <= EMBSTR_MAX => "embstr",
-            Value::Str(StrValue::Raw(_)) => "raw",
+            Value::Str(StrValue::Raw(_) | StrValue::Buf(_)) => "raw",
         }
     }
 
@@ -121,6 +128,7 @@ impl Value {
         match self {
             Value::Str(StrValue::Int(_)) => 0,
             Value::Str(StrValue::Raw(b)) => b.len(),
+            Value::Str(StrValue::Buf(b)) => b.capacity(),
         }
     }
 }
