@@ -360,8 +360,23 @@ async fn executor_main(
     }
     worker.close_mesh();
     tracing::debug!(shard = id, "waiting for mesh tasks");
-    for t in mesh_tasks {
-        t.await;
+    // Peers close their senders as they stop; do not wait forever for one
+    // that is stuck (the process is going away or the server is abandoned).
+    let drained = futures_lite::future::or(
+        async {
+            for t in mesh_tasks {
+                t.await;
+            }
+            true
+        },
+        async {
+            glommio::timer::sleep(Duration::from_secs(2)).await;
+            false
+        },
+    )
+    .await;
+    if !drained {
+        tracing::warn!(shard = id, "peers did not close the mesh in time");
     }
     tracing::debug!(shard = id, "executor done");
 }
