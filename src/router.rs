@@ -178,7 +178,18 @@ pub async fn execute_batch(s: &mut Session, cmds: Vec<Vec<Bytes>>) -> Vec<Reply>
                 replies[idx] = Some(run_all(&worker, s.db, handler, merge, argv).await);
             }
             Exec::Session(f) => {
+                let before = s.proto;
                 replies[idx] = Some(f(s, &argv).into());
+                if s.proto != before {
+                    // HELLO switched protocols: earlier replies of this batch
+                    // belong to the old one.
+                    pending.flush(&worker, &mut replies).await;
+                    for r in replies[..idx].iter_mut().flatten() {
+                        let mut b = bytes::BytesMut::new();
+                        crate::resp::encode(r, before, &mut b);
+                        *r = Reply::Raw(b.freeze());
+                    }
+                }
             }
             Exec::Async(f) => {
                 pending.flush(&worker, &mut replies).await;

@@ -312,6 +312,8 @@ async fn executor_main(
                                 port = l.local_addr().map(|a| a.port()).unwrap_or(port);
                                 if id == 0 {
                                     shared.port.store(port, Ordering::Release);
+                                    // CONFIG GET port shows the port in use (port 0 picked one).
+                                    shared.config.update(|c| c.port = port);
                                 }
                             }
                             listeners.push(l);
