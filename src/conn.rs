@@ -25,8 +25,14 @@ pub async fn serve(worker: Rc<Worker>, mut stream: TcpStream) {
     let now = now_ms();
     let info = Rc::new(RefCell::new(ClientInfo {
         id,
-        addr: stream.peer_addr().map(|a| a.to_string()).unwrap_or_default(),
-        laddr: stream.local_addr().map(|a| a.to_string()).unwrap_or_default(),
+        addr: stream
+            .peer_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default(),
+        laddr: stream
+            .local_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default(),
         fd: stream.as_raw_fd(),
         created_ms: now,
         last_ms: now,
@@ -35,7 +41,10 @@ pub async fn serve(worker: Rc<Worker>, mut stream: TcpStream) {
         ..Default::default()
     }));
     worker.clients.borrow_mut().clients.insert(id, info.clone());
-    worker.stats.connections.set(worker.stats.connections.get() + 1);
+    worker
+        .stats
+        .connections
+        .set(worker.stats.connections.get() + 1);
     let mut session = Session::new(worker.clone(), info.clone());
     let result = serve_loop(&mut session, &mut stream).await;
     if let Err(e) = result {
@@ -73,12 +82,19 @@ async fn serve_loop(s: &mut Session, stream: &mut TcpStream) -> std::io::Result<
             (c.client_query_buffer_limit, c.proto_max_bulk_len)
         };
         if rbuf.len() > limit {
-            tracing::warn!(client = s.id, "closing client that reached max query buffer length");
+            tracing::warn!(
+                client = s.id,
+                "closing client that reached max query buffer length"
+            );
             return Ok(());
         }
         // Parse every complete command; run them; one write for all replies.
         loop {
-            let mut limits = ParseLimits { max_bulk_len: max_bulk, authenticated: s.authenticated, ..ParseLimits::default() };
+            let mut limits = ParseLimits {
+                max_bulk_len: max_bulk,
+                authenticated: s.authenticated,
+                ..ParseLimits::default()
+            };
             let mut fatal: Option<Error> = None;
             loop {
                 match parser.next(&mut rbuf, &limits) {
@@ -123,7 +139,9 @@ async fn serve_loop(s: &mut Session, stream: &mut TcpStream) -> std::io::Result<
         }
         if !wbuf.is_empty() {
             let w = &s.worker;
-            w.stats.net_output.set(w.stats.net_output.get() + wbuf.len() as u64);
+            w.stats
+                .net_output
+                .set(w.stats.net_output.get() + wbuf.len() as u64);
             stream.write_all(&wbuf).await?;
             if wbuf.capacity() > 4 * 1024 * 1024 {
                 wbuf = BytesMut::with_capacity(READ_CHUNK);

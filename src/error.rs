@@ -12,9 +12,15 @@ pub enum Error {
     /// `ERR wrong number of arguments for 'get' command` (name as the client sent it, lowercased).
     WrongArity(String),
     /// `ERR unknown command 'x', with args beginning with: 'a' 'b' `
-    UnknownCommand { name: String, args: Vec<String> },
+    UnknownCommand {
+        name: String,
+        args: Vec<String>,
+    },
     /// `ERR unknown subcommand 'x'. Try CLIENT HELP.`
-    UnknownSubcommand { sub: String, cmd: String },
+    UnknownSubcommand {
+        sub: String,
+        cmd: String,
+    },
     WrongType,
     NotInteger,
     NotFloat,
@@ -61,7 +67,10 @@ impl Error {
     }
 
     pub fn unknown_subcommand(sub: &[u8], cmd: &str) -> Error {
-        Error::UnknownSubcommand { sub: truncated(sub), cmd: cmd.to_ascii_uppercase() }
+        Error::UnknownSubcommand {
+            sub: truncated(sub),
+            cmd: cmd.to_ascii_uppercase(),
+        }
     }
 
     /// The first word of the message (`ERR`, `WRONGTYPE`, ...).

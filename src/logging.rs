@@ -12,5 +12,8 @@ pub fn init(loglevel: &str) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("RINGKV_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .try_init();
 }

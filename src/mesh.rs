@@ -14,7 +14,9 @@ use std::task::{Context, Poll, Waker};
 
 use bytes::Bytes;
 use futures_lite::StreamExt;
-use glommio::channels::shared_channel::{self, ConnectedReceiver, ConnectedSender, SharedReceiver, SharedSender};
+use glommio::channels::shared_channel::{
+    self, ConnectedReceiver, ConnectedSender, SharedReceiver, SharedSender,
+};
 
 use crate::cmd::table::Handler;
 use crate::resp::Reply;
@@ -66,7 +68,10 @@ pub struct MeshEnds<T: Send> {
 /// registration) so ranks are fixed and start-up has no join handshake.
 pub fn full_mesh<T: Send>(n: usize, capacity: usize) -> Vec<MeshEnds<T>> {
     let mut ends: Vec<MeshEnds<T>> = (0..n)
-        .map(|_| MeshEnds { senders: (0..n).map(|_| None).collect(), receivers: (0..n).map(|_| None).collect() })
+        .map(|_| MeshEnds {
+            senders: (0..n).map(|_| None).collect(),
+            receivers: (0..n).map(|_| None).collect(),
+        })
         .collect();
     for from in 0..n {
         for to in 0..n {
@@ -104,7 +109,9 @@ impl<T: Send + 'static> Senders<T> {
 
 /// Connects this executor's ends: every connection is started at once
 /// (each waits for its peer to connect the other end) and awaited together.
-pub async fn connect<T: Send + 'static>(ends: MeshEnds<T>) -> (Senders<T>, Vec<ConnectedReceiver<T>>) {
+pub async fn connect<T: Send + 'static>(
+    ends: MeshEnds<T>,
+) -> (Senders<T>, Vec<ConnectedReceiver<T>>) {
     let tx_tasks: Vec<_> = ends
         .senders
         .into_iter()
@@ -210,22 +217,45 @@ impl Worker {
         let n = jobs.len();
         let token = self.next_token.get();
         self.next_token.set(token + 1);
-        let slot = Rc::new(RefCell::new(Slot { value: None, waker: None }));
+        let slot = Rc::new(RefCell::new(Slot {
+            value: None,
+            waker: None,
+        }));
         self.pending.borrow_mut().insert(token, slot.clone());
         let sent = match &self.req_tx {
-            Some(tx) => tx.send_to(shard, Request { from: self.id, token, jobs }).await.is_ok(),
+            Some(tx) => tx
+                .send_to(
+                    shard,
+                    Request {
+                        from: self.id,
+                        token,
+                        jobs,
+                    },
+                )
+                .await
+                .is_ok(),
             None => false,
         };
         if !sent {
             self.pending.borrow_mut().remove(&token);
-            return (0..n).map(|_| Reply::Error(crate::error::Error::err("shard unavailable"))).collect();
+            return (0..n)
+                .map(|_| Reply::Error(crate::error::Error::err("shard unavailable")))
+                .collect();
         }
         Wait { slot }.await
     }
 
     /// Runs one closure on `shard` and returns its reply.
     pub async fn call_fn(&self, shard: usize, db: usize, f: ShardFn) -> Reply {
-        let mut r = self.call(shard, vec![Job { db, work: Work::Fn(f) }]).await;
+        let mut r = self
+            .call(
+                shard,
+                vec![Job {
+                    db,
+                    work: Work::Fn(f),
+                }],
+            )
+            .await;
         r.pop().unwrap_or(Reply::Nil)
     }
 
@@ -233,7 +263,15 @@ impl Worker {
     /// the replies in shard order.
     pub async fn broadcast(&self, db: usize, make: impl Fn() -> ShardFn) -> Vec<Reply> {
         let calls: Vec<_> = (0..self.nshards)
-            .map(|s| self.call(s, vec![Job { db, work: Work::Fn(make()) }]))
+            .map(|s| {
+                self.call(
+                    s,
+                    vec![Job {
+                        db,
+                        work: Work::Fn(make()),
+                    }],
+                )
+            })
             .collect();
         let mut out = Vec::with_capacity(self.nshards);
         for r in join_all(calls).await {
@@ -277,7 +315,9 @@ impl Worker {
         T: Send + 'static,
         F: FnOnce(&mut Ctx) -> T + Send + 'static,
     {
-        let calls: Vec<_> = (0..self.nshards).map(|s| self.run_on(s, db, make())).collect();
+        let calls: Vec<_> = (0..self.nshards)
+            .map(|s| self.run_on(s, db, make()))
+            .collect();
         join_all(calls).await
     }
 
@@ -349,7 +389,11 @@ pub async fn join_all<F: Future>(futs: Vec<F>) -> Vec<F::Output> {
 
 /// Serves requests from peers: runs each batch on the local shard and sends
 /// the replies back. Ends when every peer closed its senders.
-pub async fn serve_requests(worker: Rc<Worker>, rx: Vec<ConnectedReceiver<Request>>, resp_tx: Rc<Senders<Response>>) {
+pub async fn serve_requests(
+    worker: Rc<Worker>,
+    rx: Vec<ConnectedReceiver<Request>>,
+    resp_tx: Rc<Senders<Response>>,
+) {
     let mut tasks = Vec::new();
     for stream in rx {
         let worker = worker.clone();
@@ -358,7 +402,15 @@ pub async fn serve_requests(worker: Rc<Worker>, rx: Vec<ConnectedReceiver<Reques
             let mut stream = stream;
             while let Some(req) = stream.next().await {
                 let replies = worker.run_local(req.jobs);
-                let _ = resp_tx.send_to(req.from, Response { token: req.token, replies }).await;
+                let _ = resp_tx
+                    .send_to(
+                        req.from,
+                        Response {
+                            token: req.token,
+                            replies,
+                        },
+                    )
+                    .await;
             }
         }));
     }

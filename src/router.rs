@@ -29,7 +29,10 @@ struct Pending {
 
 impl Pending {
     fn new(n: usize) -> Pending {
-        Pending { per_shard: (0..n).map(|_| Vec::new()).collect(), any: false }
+        Pending {
+            per_shard: (0..n).map(|_| Vec::new()).collect(),
+            any: false,
+        }
     }
 
     fn push(&mut self, shard: usize, idx: usize, job: Job) {
@@ -69,7 +72,13 @@ enum Route {
     Many,
 }
 
-fn route(spec: &CommandSpec, argv: &[Bytes], nshards: usize, home: usize, buf: &mut Vec<usize>) -> Route {
+fn route(
+    spec: &CommandSpec,
+    argv: &[Bytes],
+    nshards: usize,
+    home: usize,
+    buf: &mut Vec<usize>,
+) -> Route {
     if nshards == 1 {
         return Route::One(0);
     }
@@ -85,7 +94,9 @@ fn route(spec: &CommandSpec, argv: &[Bytes], nshards: usize, home: usize, buf: &
     buf.clear();
     key_positions(&spec.keys, argv, buf);
     let mut it = buf.iter();
-    let Some(&p) = it.next() else { return Route::One(home) };
+    let Some(&p) = it.next() else {
+        return Route::One(home);
+    };
     let s = shard_of(&argv[p], nshards);
     if it.all(|&q| shard_of(&argv[q], nshards) == s) {
         Route::One(s)
@@ -104,8 +115,11 @@ pub fn check(s: &Session, argv: &[Bytes]) -> Result<&'static CommandSpec, Error>
     // Container commands (CLIENT, CONFIG, OBJECT ...): the subcommand's own
     // entry decides arity, keys and execution.
     if !spec.subcommands.is_empty() {
-        let Some(sub_name) = argv.get(1) else { return Err(Error::wrong_arity(name)) };
-        let sub = table::lookup_sub(spec, sub_name).ok_or_else(|| Error::unknown_subcommand(sub_name, spec.name))?;
+        let Some(sub_name) = argv.get(1) else {
+            return Err(Error::wrong_arity(name));
+        };
+        let sub = table::lookup_sub(spec, sub_name)
+            .ok_or_else(|| Error::unknown_subcommand(sub_name, spec.name))?;
         if !sub.arity_ok(argv.len()) {
             return Err(Error::WrongArity(sub.name.to_string()));
         }
@@ -120,7 +134,12 @@ pub fn check(s: &Session, argv: &[Bytes]) -> Result<&'static CommandSpec, Error>
     // Keys in groups to the end (MSET k v [k v ...]): a dangling partial
     // group is refused before any shard runs a part (Redis checks it before
     // touching a key; a split command would otherwise write some parts).
-    if let KeySpec::Range { first, last: -1, step } = spec.keys {
+    if let KeySpec::Range {
+        first,
+        last: -1,
+        step,
+    } = spec.keys
+    {
         if step > 1 && first > 0 && (argv.len() as i64 - first as i64) % step as i64 != 0 {
             return Err(Error::wrong_arity(name));
         }
@@ -157,17 +176,29 @@ pub async fn execute_batch(s: &mut Session, cmds: Vec<Vec<Bytes>>) -> Vec<Reply>
         match spec.exec {
             Exec::Keyed { handler, cross } => match route(spec, &argv, n, home, &mut keybuf) {
                 Route::One(shard) if shard == home => {
-                    let job = Job { db: s.db, work: Work::Cmd { handler, argv } };
+                    let job = Job {
+                        db: s.db,
+                        work: Work::Cmd { handler, argv },
+                    };
                     replies[idx] = Some(worker.run_job(job, now_ms()));
                 }
                 Route::One(shard) => {
-                    pending.push(shard, idx, Job { db: s.db, work: Work::Cmd { handler, argv } });
+                    pending.push(
+                        shard,
+                        idx,
+                        Job {
+                            db: s.db,
+                            work: Work::Cmd { handler, argv },
+                        },
+                    );
                 }
                 Route::Many => {
                     pending.flush(&worker, &mut replies).await;
                     let r = match cross {
                         Cross::Never => Reply::Error(Error::err("command keys span shards")),
-                        Cross::Split(merge) => run_split(&worker, s.db, spec, handler, merge, argv, &mut keybuf).await,
+                        Cross::Split(merge) => {
+                            run_split(&worker, s.db, spec, handler, merge, argv, &mut keybuf).await
+                        }
                         Cross::Coord(f) => f(s, argv).await,
                     };
                     replies[idx] = Some(r);
@@ -203,7 +234,10 @@ pub async fn execute_batch(s: &mut Session, cmds: Vec<Vec<Bytes>>) -> Vec<Reply>
 
 /// Runs one command (used by coordinators that re-dispatch, e.g. EXEC later).
 pub async fn execute_one(s: &mut Session, argv: Vec<Bytes>) -> Reply {
-    execute_batch(s, vec![argv]).await.pop().unwrap_or(Reply::Nil)
+    execute_batch(s, vec![argv])
+        .await
+        .pop()
+        .unwrap_or(Reply::Nil)
 }
 
 /// Splits a multi-key command per shard, runs the parts concurrently, merges.
@@ -221,7 +255,9 @@ async fn run_split(
     key_positions(&spec.keys, &argv, keybuf);
     let step = spec.keys.step();
     // Per shard: the sub-command and, for each of its keys, the key's index in the original.
-    let mut parts: Vec<(Vec<Bytes>, Vec<usize>)> = (0..n).map(|_| (vec![argv[0].clone()], Vec::new())).collect();
+    let mut parts: Vec<(Vec<Bytes>, Vec<usize>)> = (0..n)
+        .map(|_| (vec![argv[0].clone()], Vec::new()))
+        .collect();
     for (k, &p) in keybuf.iter().enumerate() {
         let shard = shard_of(&argv[p], n);
         let end = (p + step).min(argv.len());
@@ -238,7 +274,13 @@ async fn run_split(
             continue;
         }
         orders.push(order);
-        calls.push(worker.call(shard, vec![Job { db, work: Work::Cmd { handler, argv: sub } }]));
+        calls.push(worker.call(
+            shard,
+            vec![Job {
+                db,
+                work: Work::Cmd { handler, argv: sub },
+            }],
+        ));
     }
     let results: Vec<Reply> = join_all(calls).await.into_iter().flatten().collect();
     match merge {
@@ -262,9 +304,26 @@ async fn run_split(
 }
 
 /// Runs a keyless command on every shard and merges.
-async fn run_all(worker: &Rc<Worker>, db: usize, handler: Handler, merge: Merge, argv: Vec<Bytes>) -> Reply {
+async fn run_all(
+    worker: &Rc<Worker>,
+    db: usize,
+    handler: Handler,
+    merge: Merge,
+    argv: Vec<Bytes>,
+) -> Reply {
     let calls: Vec<_> = (0..worker.nshards)
-        .map(|shard| worker.call(shard, vec![Job { db, work: Work::Cmd { handler, argv: argv.clone() } }]))
+        .map(|shard| {
+            worker.call(
+                shard,
+                vec![Job {
+                    db,
+                    work: Work::Cmd {
+                        handler,
+                        argv: argv.clone(),
+                    },
+                }],
+            )
+        })
         .collect();
     let results: Vec<Reply> = join_all(calls).await.into_iter().flatten().collect();
     match merge {
@@ -295,5 +354,8 @@ fn sum(results: Vec<Reply>) -> Reply {
 }
 
 fn all_ok(results: Vec<Reply>) -> Reply {
-    results.into_iter().find(|r| r.is_error()).unwrap_or(Reply::Ok)
+    results
+        .into_iter()
+        .find(|r| r.is_error())
+        .unwrap_or(Reply::Ok)
 }

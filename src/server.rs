@@ -91,13 +91,18 @@ fn allowed_cpus() -> Vec<usize> {
     unsafe {
         let mut set: libc::cpu_set_t = std::mem::zeroed();
         if libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) == 0 {
-            let cpus: Vec<usize> = (0..libc::CPU_SETSIZE as usize).filter(|&c| libc::CPU_ISSET(c, &set)).collect();
+            let cpus: Vec<usize> = (0..libc::CPU_SETSIZE as usize)
+                .filter(|&c| libc::CPU_ISSET(c, &set))
+                .collect();
             if !cpus.is_empty() {
                 return cpus;
             }
         }
     }
-    (0..std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)).collect()
+    (0..std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1))
+        .collect()
 }
 
 /// Parses the bind addresses into socket addresses on `port`.
@@ -109,7 +114,9 @@ fn bind_addrs(config: &Config, port: u16) -> Result<Vec<SocketAddr>, String> {
             "*" => IpAddr::from([0, 0, 0, 0]),
             "::*" => "::".parse().map_err(|_| "bad address".to_string())?,
             "localhost" => IpAddr::from([127, 0, 0, 1]),
-            other => other.parse().map_err(|_| format!("Invalid bind address '{other}'"))?,
+            other => other
+                .parse()
+                .map_err(|_| format!("Invalid bind address '{other}'"))?,
         };
         out.push(SocketAddr::new(ip, port));
     }
@@ -154,7 +161,12 @@ enum StartError {
 
 fn start_once(config: Config) -> Result<ServerHandle, StartError> {
     let cpus = allowed_cpus();
-    let nshards = if config.shards == 0 { cpus.len() } else { config.shards }.max(1);
+    let nshards = if config.shards == 0 {
+        cpus.len()
+    } else {
+        config.shards
+    }
+    .max(1);
     let io_memory = config.io_memory;
     let run_id: String = {
         let mut x = now_ms() ^ (std::process::id() as u64) << 32;
@@ -186,8 +198,16 @@ fn start_once(config: Config) -> Result<ServerHandle, StartError> {
     let mut threads = Vec::new();
     for i in 0..nshards {
         let shared = shared.clone();
-        let (req, resp) = if nshards > 1 { (req_ends.next(), resp_ends.next()) } else { (None, None) };
-        let placement = if cpus.len() >= nshards { Placement::Fixed(cpus[i % cpus.len()]) } else { Placement::Unbound };
+        let (req, resp) = if nshards > 1 {
+            (req_ends.next(), resp_ends.next())
+        } else {
+            (None, None)
+        };
+        let placement = if cpus.len() >= nshards {
+            Placement::Fixed(cpus[i % cpus.len()])
+        } else {
+            Placement::Unbound
+        };
         let builder = LocalExecutorBuilder::new(placement)
             .name(&format!("ringkv-shard-{i}"))
             .io_memory(io_memory)
@@ -224,7 +244,11 @@ fn start_once(config: Config) -> Result<ServerHandle, StartError> {
         std::thread::sleep(Duration::from_millis(1));
     }
     let port = shared.port.load(Ordering::Acquire);
-    Ok(ServerHandle { port, shared, threads })
+    Ok(ServerHandle {
+        port,
+        shared,
+        threads,
+    })
 }
 
 fn report_error(shared: &Shared, e: String) {
@@ -287,8 +311,15 @@ async fn executor_main(
     let mut mesh_tasks = Vec::new();
     if let (Some(req_rx), Some(resp_tx), Some(resp_rx)) = (req_rx, resp_tx, resp_rx) {
         let resp_tx = Rc::new(resp_tx);
-        mesh_tasks.push(glommio::spawn_local(mesh::serve_requests(worker.clone(), req_rx, resp_tx)));
-        mesh_tasks.push(glommio::spawn_local(mesh::serve_responses(worker.clone(), resp_rx)));
+        mesh_tasks.push(glommio::spawn_local(mesh::serve_requests(
+            worker.clone(),
+            req_rx,
+            resp_tx,
+        )));
+        mesh_tasks.push(glommio::spawn_local(mesh::serve_responses(
+            worker.clone(),
+            resp_rx,
+        )));
     }
 
     // Executor 0 binds first (port 0 picks a port); the others bind the port it got.
@@ -298,7 +329,11 @@ async fn executor_main(
         ok = false;
     }
     if ok {
-        let port = if id == 0 { config.port } else { shared.port.load(Ordering::Acquire) };
+        let port = if id == 0 {
+            config.port
+        } else {
+            shared.port.load(Ordering::Acquire)
+        };
         match bind_addrs(&config, port) {
             Ok(addrs) => {
                 let mut port = port;
@@ -319,7 +354,10 @@ async fn executor_main(
                             listeners.push(l);
                         }
                         Err(e) => {
-                            report_error(&shared, format!("Could not create server TCP listening socket {a}: {e}"));
+                            report_error(
+                                &shared,
+                                format!("Could not create server TCP listening socket {a}: {e}"),
+                            );
                             ok = false;
                             break;
                         }
@@ -342,7 +380,11 @@ async fn executor_main(
         let housekeeping = glommio::spawn_local(housekeeping(worker.clone(), stop.clone()));
         let mut accepts = Vec::new();
         for l in listeners {
-            accepts.push(glommio::spawn_local(accept_loop(worker.clone(), l, stop.clone())));
+            accepts.push(glommio::spawn_local(accept_loop(
+                worker.clone(),
+                l,
+                stop.clone(),
+            )));
         }
         housekeeping.await;
         for a in accepts {
@@ -405,7 +447,10 @@ async fn accept_loop(worker: Rc<Worker>, listener: TcpListener, stop: Notify) {
         // Redis's protected mode: no password and listening beyond loopback →
         // refuse non-loopback clients with Redis's message.
         if config.protected_mode && config.requirepass.is_none() {
-            let peer_loopback = stream.peer_addr().map(|a| a.ip().is_loopback()).unwrap_or(true);
+            let peer_loopback = stream
+                .peer_addr()
+                .map(|a| a.ip().is_loopback())
+                .unwrap_or(true);
             if !peer_loopback {
                 let _ = stream.write_all(PROTECTED_MODE_MSG.as_bytes()).await;
                 let _ = stream.close().await;
@@ -413,7 +458,9 @@ async fn accept_loop(worker: Rc<Worker>, listener: TcpListener, stop: Notify) {
             }
         }
         if shared.connected.load(Ordering::Relaxed) >= config.maxclients {
-            let _ = stream.write_all(b"-ERR max number of clients reached\r\n").await;
+            let _ = stream
+                .write_all(b"-ERR max number of clients reached\r\n")
+                .await;
             let _ = stream.close().await;
             worker.stats.rejected.set(worker.stats.rejected.get() + 1);
             continue;
@@ -465,7 +512,9 @@ pub struct Notify {
 
 impl Notify {
     pub fn new() -> Notify {
-        Notify { inner: Rc::new(RefCell::new((false, Vec::new()))) }
+        Notify {
+            inner: Rc::new(RefCell::new((false, Vec::new()))),
+        }
     }
 
     pub fn notify(&self) {
@@ -503,7 +552,11 @@ pub const PROTECTED_MODE_MSG: &str = "-DENIED Redis is running in protected mode
 pub fn run(config: Config) -> Result<(), String> {
     install_signal_handlers();
     let handle = start(config)?;
-    tracing::info!(port = handle.port, shards = handle.shared.nshards, "Ready to accept connections");
+    tracing::info!(
+        port = handle.port,
+        shards = handle.shared.nshards,
+        "Ready to accept connections"
+    );
     while !handle.stopping() {
         if SIGNALED.load(Ordering::Relaxed) {
             tracing::info!("Received signal, shutting down");

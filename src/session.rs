@@ -37,7 +37,11 @@ pub struct ClientInfo {
 impl ClientInfo {
     /// One line of CLIENT LIST / CLIENT INFO, in Redis 7.2's field order.
     pub fn line(&self, now_ms: u64) -> String {
-        let name = |b: &Option<Bytes>| b.as_ref().map(|n| String::from_utf8_lossy(n).into_owned()).unwrap_or_default();
+        let name = |b: &Option<Bytes>| {
+            b.as_ref()
+                .map(|n| String::from_utf8_lossy(n).into_owned())
+                .unwrap_or_default()
+        };
         format!(
             "id={} addr={} laddr={} fd={} name={} age={} idle={} flags=N db={} sub=0 psub=0 ssub=0 multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem={} tot-mem={} events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
             self.id,

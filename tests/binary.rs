@@ -22,13 +22,19 @@ fn spawn(args: &[&str]) -> (Child, u16) {
         let Some(Ok(line)) = lines.next() else { break };
         let plain: String = strip_ansi(&line);
         if let Some(p) = plain.split("port=").nth(1) {
-            let port: u16 = p.split_whitespace().next().unwrap_or("0").parse().unwrap_or(0);
+            let port: u16 = p
+                .split_whitespace()
+                .next()
+                .unwrap_or("0")
+                .parse()
+                .unwrap_or(0);
             // Keep draining stdout so the server never blocks on a full pipe.
             std::thread::spawn(move || for _ in lines.by_ref() {});
             return (child, port);
         }
     }
     let _ = child.kill();
+    let _ = child.wait();
     panic!("ringkv did not report its port");
 }
 
@@ -74,10 +80,17 @@ fn sigterm_and_sigint_stop_the_server_cleanly() {
     for sig in [libc_sigterm(), libc_sigint()] {
         let (mut child, port) = spawn(&["--port", "0", "--shards", "3", "--appendonly", "no"]);
         assert_eq!(ping(port), b"+PONG\r\n");
-        let st = Command::new("kill").arg(format!("-{sig}")).arg(child.id().to_string()).status().expect("kill");
+        let st = Command::new("kill")
+            .arg(format!("-{sig}"))
+            .arg(child.id().to_string())
+            .status()
+            .expect("kill");
         assert!(st.success());
         let status = wait_exit(&mut child);
-        assert!(status.success(), "exit status {status:?} after signal {sig}");
+        assert!(
+            status.success(),
+            "exit status {status:?} after signal {sig}"
+        );
     }
 }
 
@@ -86,8 +99,19 @@ fn config_file_and_flags() {
     let dir = std::env::temp_dir().join(format!("ringkv-conf-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
     let conf = dir.join("ringkv.conf");
-    std::fs::write(&conf, "# a comment\nport 0\ndatabases 4\nrequirepass \"s3cret\"\n").expect("write conf");
-    let (mut child, port) = spawn(&["--config", conf.to_str().expect("path"), "--shards", "2", "--appendonly", "no"]);
+    std::fs::write(
+        &conf,
+        "# a comment\nport 0\ndatabases 4\nrequirepass \"s3cret\"\n",
+    )
+    .expect("write conf");
+    let (mut child, port) = spawn(&[
+        "--config",
+        conf.to_str().expect("path"),
+        "--shards",
+        "2",
+        "--appendonly",
+        "no",
+    ]);
     let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
     s.set_read_timeout(Some(Duration::from_secs(5))).ok();
     s.write_all(b"PING\r\n").expect("write");
@@ -101,7 +125,10 @@ fn config_file_and_flags() {
 
 #[test]
 fn a_bad_flag_value_is_refused_with_a_message() {
-    let out = Command::new(env!("CARGO_BIN_EXE_ringkv")).args(["--appendfsync", "sometimes"]).output().expect("run");
+    let out = Command::new(env!("CARGO_BIN_EXE_ringkv"))
+        .args(["--appendfsync", "sometimes"])
+        .output()
+        .expect("run");
     assert!(!out.status.success());
     let text = String::from_utf8_lossy(&out.stderr);
     assert!(!text.is_empty(), "an explanation on stderr");

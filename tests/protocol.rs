@@ -36,7 +36,11 @@ fn a_long_pipeline_keeps_per_key_order() {
     let mut pipe = Vec::new();
     for round in 0..500 {
         for k in &keys {
-            pipe.extend(encode(&[b"SET", k.as_bytes(), format!("{round}").as_bytes()]));
+            pipe.extend(encode(&[
+                b"SET",
+                k.as_bytes(),
+                format!("{round}").as_bytes(),
+            ]));
         }
     }
     for k in &keys {
@@ -79,10 +83,22 @@ fn bytes_arriving_one_at_a_time() {
 fn unknown_command_and_wrong_arity_texts() {
     let srv = TestServer::start();
     let mut r = srv.raw();
-    r.roundtrip(&[b"FOO", b"a", b"b"], b"-ERR unknown command 'FOO', with args beginning with: 'a' 'b' \r\n");
-    r.roundtrip(&[b"foo"], b"-ERR unknown command 'foo', with args beginning with: \r\n");
-    r.roundtrip(&[b"GET"], b"-ERR wrong number of arguments for 'get' command\r\n");
-    r.roundtrip(&[b"GeT", b"a", b"b"], b"-ERR wrong number of arguments for 'get' command\r\n");
+    r.roundtrip(
+        &[b"FOO", b"a", b"b"],
+        b"-ERR unknown command 'FOO', with args beginning with: 'a' 'b' \r\n",
+    );
+    r.roundtrip(
+        &[b"foo"],
+        b"-ERR unknown command 'foo', with args beginning with: \r\n",
+    );
+    r.roundtrip(
+        &[b"GET"],
+        b"-ERR wrong number of arguments for 'get' command\r\n",
+    );
+    r.roundtrip(
+        &[b"GeT", b"a", b"b"],
+        b"-ERR wrong number of arguments for 'get' command\r\n",
+    );
     // The connection is still usable.
     r.roundtrip(&[b"PING"], b"+PONG\r\n");
 }
@@ -164,7 +180,10 @@ fn query_buffer_limit_disconnects_the_client() {
             break;
         }
     }
-    assert!(closed || r.closed(), "client over the query buffer limit must be disconnected");
+    assert!(
+        closed || r.closed(),
+        "client over the query buffer limit must be disconnected"
+    );
     // The server is fine.
     let mut r = srv.raw();
     r.roundtrip(&[b"PING"], b"+PONG\r\n");
@@ -183,7 +202,11 @@ fn large_values_round_trip() {
     let srv = TestServer::start();
     let mut c = srv.client();
     let big = vec![b'z'; 3 * 1024 * 1024];
-    let _: () = redis::cmd("SET").arg("big").arg(&big[..]).query(&mut c).unwrap();
+    let _: () = redis::cmd("SET")
+        .arg("big")
+        .arg(&big[..])
+        .query(&mut c)
+        .unwrap();
     let got: Vec<u8> = redis::cmd("GET").arg("big").query(&mut c).unwrap();
     assert_eq!(got.len(), big.len());
     assert!(got == big);

@@ -13,7 +13,10 @@ fn concurrent_servers_start_and_stop() {
                     let mut r = srv.raw();
                     let v = format!("{t}-{i}");
                     r.roundtrip(&[b"SET", b"k", v.as_bytes()], b"+OK\r\n");
-                    r.roundtrip(&[b"GET", b"k"], format!("${}\r\n{v}\r\n", v.len()).as_bytes());
+                    r.roundtrip(
+                        &[b"GET", b"k"],
+                        format!("${}\r\n{v}\r\n", v.len()).as_bytes(),
+                    );
                     srv.stop();
                 }
             })

@@ -23,7 +23,8 @@ pub fn is(arg: &[u8], name: &str) -> bool {
 
 /// Parses a database index (`SELECT`, `MOVE`, `COPY DB`).
 pub fn db_index(b: &[u8], databases: usize) -> Result<usize, Error> {
-    let n = crate::num::parse_i64(b).ok_or_else(|| Error::err("value is not an integer or out of range"))?;
+    let n = crate::num::parse_i64(b)
+        .ok_or_else(|| Error::err("value is not an integer or out of range"))?;
     if n < 0 || n as usize >= databases {
         return Err(Error::DbIndexOutOfRange);
     }

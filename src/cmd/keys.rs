@@ -15,7 +15,12 @@ pub enum KeySpec {
     /// The number of keys is at `numkeys`, keys start `first` positions after
     /// it (ZUNIONSTORE dst 2 a b: Keynum{numkeys:2, first:1, step:1}), with a
     /// preceding fixed key at `fixed` if non-zero (the destination).
-    Keynum { fixed: i32, numkeys: i32, first: i32, step: i32 },
+    Keynum {
+        fixed: i32,
+        numkeys: i32,
+        first: i32,
+        step: i32,
+    },
     /// A custom finder for odd commands.
     Custom(fn(&[Bytes]) -> Vec<usize>),
 }
@@ -23,12 +28,20 @@ pub enum KeySpec {
 impl KeySpec {
     /// One key at position 1.
     pub const fn single() -> KeySpec {
-        KeySpec::Range { first: 1, last: 1, step: 1 }
+        KeySpec::Range {
+            first: 1,
+            last: 1,
+            step: 1,
+        }
     }
 
     /// Keys from position 1 to the end.
     pub const fn all_from(first: i32) -> KeySpec {
-        KeySpec::Range { first, last: -1, step: 1 }
+        KeySpec::Range {
+            first,
+            last: -1,
+            step: 1,
+        }
     }
 
     pub const fn range(first: i32, last: i32, step: i32) -> KeySpec {
@@ -66,7 +79,11 @@ pub fn key_positions(spec: &KeySpec, argv: &[Bytes], out: &mut Vec<usize>) {
     match *spec {
         KeySpec::None => {}
         KeySpec::Range { first, last, step } => {
-            let last = if last < 0 { argc + last as i64 } else { last as i64 };
+            let last = if last < 0 {
+                argc + last as i64
+            } else {
+                last as i64
+            };
             let step = step.max(1) as i64;
             let mut i = first as i64;
             while i <= last && i < argc {
@@ -74,11 +91,19 @@ pub fn key_positions(spec: &KeySpec, argv: &[Bytes], out: &mut Vec<usize>) {
                 i += step;
             }
         }
-        KeySpec::Keynum { fixed, numkeys, first, step } => {
+        KeySpec::Keynum {
+            fixed,
+            numkeys,
+            first,
+            step,
+        } => {
             if fixed > 0 && (fixed as i64) < argc {
                 out.push(fixed as usize);
             }
-            let Some(n) = argv.get(numkeys as usize).and_then(|b| crate::num::parse_i64(b)) else {
+            let Some(n) = argv
+                .get(numkeys as usize)
+                .and_then(|b| crate::num::parse_i64(b))
+            else {
                 return;
             };
             if n <= 0 {
@@ -103,7 +128,9 @@ mod tests {
     use super::*;
 
     fn argv(s: &str) -> Vec<Bytes> {
-        s.split(' ').map(|a| Bytes::copy_from_slice(a.as_bytes())).collect()
+        s.split(' ')
+            .map(|a| Bytes::copy_from_slice(a.as_bytes()))
+            .collect()
     }
 
     #[test]
@@ -122,7 +149,12 @@ mod tests {
     #[test]
     fn keynum() {
         let mut out = Vec::new();
-        let spec = KeySpec::Keynum { fixed: 1, numkeys: 2, first: 1, step: 1 };
+        let spec = KeySpec::Keynum {
+            fixed: 1,
+            numkeys: 2,
+            first: 1,
+            step: 1,
+        };
         key_positions(&spec, &argv("zunionstore d 2 a b weights 1 2"), &mut out);
         assert_eq!(out, vec![1, 3, 4]);
         out.clear();

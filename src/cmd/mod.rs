@@ -16,18 +16,27 @@ use table::{AsyncFn, Cross, Exec, Handler, Merge, SessionFn};
 
 /// A single-shard command.
 pub const fn keyed(handler: Handler) -> Exec {
-    Exec::Keyed { handler, cross: Cross::Never }
+    Exec::Keyed {
+        handler,
+        cross: Cross::Never,
+    }
 }
 
 /// A multi-key command split per shard and merged.
 pub const fn split(handler: Handler, merge: Merge) -> Exec {
-    Exec::Keyed { handler, cross: Cross::Split(merge) }
+    Exec::Keyed {
+        handler,
+        cross: Cross::Split(merge),
+    }
 }
 
 /// A multi-key command run by `handler` when its keys share a shard, by the
 /// coordinator `coord` otherwise.
 pub const fn coord(handler: Handler, coord: AsyncFn) -> Exec {
-    Exec::Keyed { handler, cross: Cross::Coord(coord) }
+    Exec::Keyed {
+        handler,
+        cross: Cross::Coord(coord),
+    }
 }
 
 /// A keyless command run on every shard and merged.

@@ -25,7 +25,6 @@ pub type LocalFut<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Reply
 /// A coordinator: runs on the connection's home executor and may talk to any shard.
 pub type AsyncFn = for<'a> fn(&'a mut Session, Vec<Bytes>) -> LocalFut<'a>;
 
-
 /// How a command executes.
 #[derive(Clone, Copy)]
 pub enum Exec {
@@ -138,19 +137,37 @@ pub struct CommandSpec {
 
 impl CommandSpec {
     /// A command with the given shape; `doc` and `subcommands` are set with the builders below.
-    pub const fn new(name: &'static str, arity: i32, flags: u32, keys: KeySpec, exec: Exec) -> CommandSpec {
+    pub const fn new(
+        name: &'static str,
+        arity: i32,
+        flags: u32,
+        keys: KeySpec,
+        exec: Exec,
+    ) -> CommandSpec {
         CommandSpec {
             name,
             arity,
             flags,
             keys,
             exec,
-            doc: Doc { summary: "", since: "1.0.0", group: "generic", complexity: "", syntax: "" },
+            doc: Doc {
+                summary: "",
+                since: "1.0.0",
+                group: "generic",
+                complexity: "",
+                syntax: "",
+            },
             subcommands: &[],
         }
     }
 
-    pub const fn doc(mut self, group: &'static str, since: &'static str, summary: &'static str, syntax: &'static str) -> CommandSpec {
+    pub const fn doc(
+        mut self,
+        group: &'static str,
+        since: &'static str,
+        summary: &'static str,
+        syntax: &'static str,
+    ) -> CommandSpec {
         self.doc.group = group;
         self.doc.since = since;
         self.doc.summary = summary;

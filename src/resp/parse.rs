@@ -795,7 +795,10 @@ mod tests {
         max.extend_from_slice(b"\r\n");
         assert_eq!(feed(&max, 1000, &u).0[0][0].len(), 16384);
         // The invalid-length checks come first, and negative counts pass.
-        assert_eq!(err(b"*2147483648\r\n", &u), perr("invalid multibulk length"));
+        assert_eq!(
+            err(b"*2147483648\r\n", &u),
+            perr("invalid multibulk length")
+        );
         assert_eq!(err(b"*1\r\n$-1\r\n", &u), perr("invalid bulk length"));
         assert_eq!(feed(b"*-1\r\n", 1, &u), (vec![], None));
         // Inline commands have no such limits.

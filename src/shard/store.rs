@@ -147,14 +147,21 @@ impl Db {
             self.set_expire(i, expire_at);
             return i;
         }
-        let entry = Entry { key: key.into(), value, expire_at: 0, sched_at: 0, lru: 0 };
+        let entry = Entry {
+            key: key.into(),
+            value,
+            expire_at: 0,
+            sched_at: 0,
+            lru: 0,
+        };
         let i = self.alloc(entry);
         let hash = self.hash(key);
         let (slots, hasher) = (&self.slots, &self.hasher);
-        self.index.insert_unique(hash, i, |&j| match &slots[j as usize] {
-            Slot::Used(e) => hasher.hash_one(&*e.key),
-            Slot::Free(_) => 0,
-        });
+        self.index
+            .insert_unique(hash, i, |&j| match &slots[j as usize] {
+                Slot::Used(e) => hasher.hash_one(&*e.key),
+                Slot::Free(_) => 0,
+            });
         self.len += 1;
         if expire_at != 0 {
             self.set_expire(i, expire_at);
@@ -306,11 +313,16 @@ impl Db {
             if self.get_slot(i).is_some() {
                 return Some(i);
             }
-            rnd = rnd.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407) >> 1;
+            rnd = rnd
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407)
+                >> 1;
         }
         // Mostly holes: walk from a random start.
         let start = (rnd % n) as usize;
-        (0..n as usize).map(|k| ((start + k) % n as usize) as u32).find(|&i| self.get_slot(i).is_some())
+        (0..n as usize)
+            .map(|k| ((start + k) % n as usize) as u32)
+            .find(|&i| self.get_slot(i).is_some())
     }
 
     /// Approximate bytes used by the db's own structures.

@@ -26,16 +26,21 @@ impl TestServer {
 
     /// Starts a server after letting the test adjust the configuration.
     pub fn with(f: impl FnOnce(&mut Config)) -> TestServer {
-        let mut c = Config::default();
-        c.port = 0;
-        c.shards = SHARDS;
-        c.io_memory = 64 * 1024;
-        c.appendonly = false;
+        let mut c = Config {
+            port: 0,
+            shards: SHARDS,
+            io_memory: 64 * 1024,
+            appendonly: false,
+            ..Default::default()
+        };
         f(&mut c);
         ringkv::logging::init("warning");
         let handle = ringkv::start(c).expect("server starts");
         let port = handle.port;
-        TestServer { handle: Some(handle), port }
+        TestServer {
+            handle: Some(handle),
+            port,
+        }
     }
 
     /// A `redis` crate connection.
@@ -87,9 +92,9 @@ impl Raw {
     /// Reads exactly `expected.len()` bytes and asserts they equal `expected`.
     pub fn expect(&mut self, expected: &[u8]) {
         let mut buf = vec![0u8; expected.len()];
-        self.s.read_exact(&mut buf).unwrap_or_else(|e| {
-            panic!("reading {:?}: {e}", String::from_utf8_lossy(expected))
-        });
+        self.s
+            .read_exact(&mut buf)
+            .unwrap_or_else(|e| panic!("reading {:?}: {e}", String::from_utf8_lossy(expected)));
         assert_eq!(
             String::from_utf8_lossy(&buf),
             String::from_utf8_lossy(expected),
@@ -124,7 +129,10 @@ impl Raw {
 
     fn read_value(&mut self, out: &mut Vec<u8>) {
         let line = self.read_line(out);
-        let n: i64 = std::str::from_utf8(&line[1..]).ok().and_then(|s| s.parse().ok()).unwrap_or(0);
+        let n: i64 = std::str::from_utf8(&line[1..])
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
         match line[0] {
             b'$' | b'=' | b'!' if n >= 0 => {
                 let mut buf = vec![0u8; n as usize + 2];
@@ -169,7 +177,8 @@ pub fn q(c: &mut redis::Connection, args: &[&str]) -> redis::Value {
     for a in &args[1..] {
         cmd.arg(*a);
     }
-    cmd.query::<redis::Value>(c).unwrap_or_else(|e| panic!("{args:?}: {e}"))
+    cmd.query::<redis::Value>(c)
+        .unwrap_or_else(|e| panic!("{args:?}: {e}"))
 }
 
 /// Runs a command and returns the error text (panics if it succeeded).
@@ -183,7 +192,11 @@ pub fn q_err(c: &mut redis::Connection, args: &[&str]) -> String {
         Err(e) => {
             let code = e.code().unwrap_or("").to_string();
             let detail = e.detail().unwrap_or("").to_string();
-            if code.is_empty() { detail } else { format!("{code} {detail}") }
+            if code.is_empty() {
+                detail
+            } else {
+                format!("{code} {detail}")
+            }
         }
     }
 }
