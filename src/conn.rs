@@ -56,22 +56,28 @@ pub async fn serve(worker: Rc<Worker>, mut stream: TcpStream) {
 
 async fn serve_loop(s: &mut Session, stream: &mut TcpStream) -> std::io::Result<()> {
     let mut rbuf = BytesMut::with_capacity(READ_CHUNK);
+    let mut scratch = vec![0u8; READ_CHUNK];
     let mut wbuf = BytesMut::with_capacity(READ_CHUNK);
     let mut parser = Parser::new();
     let mut cmds = Vec::new();
     loop {
-        // Read what is there.
-        let want = READ_CHUNK.max(parser.hint().min(64 * 1024 * 1024));
-        let len = rbuf.len();
-        rbuf.resize(len + want, 0);
-        let n = match stream.read(&mut rbuf[len..]).await {
-            Ok(n) => n,
-            Err(e) => {
-                rbuf.truncate(len);
-                return Err(e);
-            }
+        // Read what is there. Small reads land in a scratch buffer zeroed
+        // once and are copied (a request is usually tens of bytes; zeroing a
+        // fresh 16 KiB region per read cost more than the whole command).
+        // A large announced bulk is read straight into the query buffer.
+        let hint = parser.hint().min(64 * 1024 * 1024);
+        let n = if hint > READ_CHUNK {
+            let len = rbuf.len();
+            rbuf.resize(len + hint, 0);
+            let r = stream.read(&mut rbuf[len..]).await;
+            let n = *r.as_ref().unwrap_or(&0);
+            rbuf.truncate(len + n);
+            r?
+        } else {
+            let n = stream.read(&mut scratch[..]).await?;
+            rbuf.extend_from_slice(&scratch[..n]);
+            n
         };
-        rbuf.truncate(len + n);
         if n == 0 || s.info.borrow().killed {
             return Ok(());
         }
