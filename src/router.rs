@@ -114,10 +114,9 @@ pub fn check(s: &Session, argv: &[Bytes]) -> Result<&'static CommandSpec, Error>
     }
     // Container commands (CLIENT, CONFIG, OBJECT ...): the subcommand's own
     // entry decides arity, keys and execution.
-    if !spec.subcommands.is_empty() {
-        let Some(sub_name) = argv.get(1) else {
-            return Err(Error::wrong_arity(name));
-        };
+    // A container whose arity allows no subcommand (bare COMMAND) runs its
+    // parent entry; the others were refused by the arity check above.
+    if let (false, Some(sub_name)) = (spec.subcommands.is_empty(), argv.get(1)) {
         let sub = table::lookup_sub(spec, sub_name)
             .ok_or_else(|| Error::unknown_subcommand(sub_name, spec.name))?;
         if !sub.arity_ok(argv.len()) {
