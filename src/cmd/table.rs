@@ -263,6 +263,8 @@ static FAMILIES: &[&[CommandSpec]] = &[
     super::keyspace::COMMANDS,
     super::expire::COMMANDS,
     super::introspect::COMMANDS,
+    super::list::COMMANDS,
+    super::set::COMMANDS,
 ];
 
 fn table() -> &'static HashMap<&'static [u8], &'static CommandSpec> {

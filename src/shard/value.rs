@@ -7,7 +7,14 @@ use bytes::Bytes;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Str(StrValue),
+    /// A list (Redis's quicklist): never empty in the keyspace.
+    List(std::collections::VecDeque<Box<[u8]>>),
+    /// A set: never empty in the keyspace.
+    Set(hashbrown::HashSet<Box<[u8]>>),
 }
+
+/// Redis 7.0's `set-max-intset-entries` default.
+pub const SET_MAX_INTSET_ENTRIES: usize = 512;
 
 /// A string value: an integer when its text is the canonical form of an i64
 /// (Redis's `int` encoding), raw bytes otherwise.
@@ -111,6 +118,8 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Str(_) => "string",
+            Value::List(_) => "list",
+            Value::Set(_) => "set",
         }
     }
 
@@ -120,6 +129,18 @@ impl Value {
             Value::Str(StrValue::Int(_)) => "int",
             Value::Str(StrValue::Raw(b)) if b.len() <= EMBSTR_MAX => "embstr",
             Value::Str(StrValue::Raw(_) | StrValue::Buf(_)) => "raw",
+            // Redis 7.0 always reports lists as quicklists.
+            Value::List(_) => "quicklist",
+            // Computed from the members: Redis keeps a set converted to a
+            // hashtable even after its non-integers are removed; ringkv does not.
+            Value::Set(s)
+                if s.len() <= SET_MAX_INTSET_ENTRIES
+                    && s.iter()
+                        .all(|m| m.len() <= 20 && crate::num::parse_i64(m).is_some()) =>
+            {
+                "intset"
+            }
+            Value::Set(_) => "hashtable",
         }
     }
 
@@ -129,6 +150,14 @@ impl Value {
             Value::Str(StrValue::Int(_)) => 0,
             Value::Str(StrValue::Raw(b)) => b.len(),
             Value::Str(StrValue::Buf(b)) => b.capacity(),
+            Value::List(l) => {
+                l.capacity() * std::mem::size_of::<Box<[u8]>>()
+                    + l.iter().map(|m| m.len()).sum::<usize>()
+            }
+            Value::Set(s) => {
+                s.capacity() * (std::mem::size_of::<Box<[u8]>>() + 1)
+                    + s.iter().map(|m| m.len()).sum::<usize>()
+            }
         }
     }
 }
