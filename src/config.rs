@@ -417,7 +417,7 @@ impl Config {
                         .map(i128::from)
                         .ok_or("argument must be a memory value")?
                 } else {
-                    string2ll(one().as_bytes())
+                    crate::num::parse_i64(one().as_bytes())
                         .map(i128::from)
                         .ok_or("argument couldn't be parsed into an integer")?
                 };
@@ -782,36 +782,6 @@ pub fn parse_memory(s: &[u8]) -> Option<u64> {
         v.saturating_mul(10).saturating_add(u64::from(d - b'0'))
     });
     val.checked_mul(mul)
-}
-
-/// Redis's `string2ll`: an optional `-`, no leading zeros or `+`, no spaces.
-fn string2ll(s: &[u8]) -> Option<i64> {
-    if s.is_empty() || s.len() >= 21 {
-        return None;
-    }
-    if s == b"0" {
-        return Some(0);
-    }
-    let (neg, digits) = match s.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, s),
-    };
-    match digits.first() {
-        Some(b'1'..=b'9') => {}
-        _ => return None,
-    }
-    let mut v: u64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
-    }
-    if neg {
-        (v <= 1 << 63).then(|| 0i64.wrapping_sub(v as i64))
-    } else {
-        i64::try_from(v).ok()
-    }
 }
 
 /// Splits a line into arguments exactly as Redis's `sdssplitargs`: spaces
@@ -1625,7 +1595,7 @@ mod tests {
             ("1e3", None),
         ];
         for &(s, want) in cases {
-            assert_eq!(string2ll(s.as_bytes()), want, "{s:?}");
+            assert_eq!(crate::num::parse_i64(s.as_bytes()), want, "{s:?}");
         }
     }
 

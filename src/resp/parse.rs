@@ -29,8 +29,6 @@ const MAX_LINE: usize = 64 * 1024;
 const UNAUTH_MAX_MULTIBULK: i64 = 10;
 /// Longest bulk string an unauthenticated client may send.
 const UNAUTH_MAX_BULK: i64 = 16384;
-/// Redis `LONG_STR_SIZE`: `string2ll` rejects strings this long or longer.
-const LONG_STR_SIZE: usize = 21;
 
 /// Limits that apply to one connection's requests.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -254,7 +252,7 @@ impl Parser {
                 Header::Line {
                     first,
                     // An empty line (cr == start) has no number at all.
-                    value: buf.get(start + 1..cr).and_then(string2ll),
+                    value: buf.get(start + 1..cr).and_then(crate::num::parse_i64),
                 }
             }
             Line::Partial => Header::Partial,
@@ -384,40 +382,6 @@ fn fast_number(buf: &[u8], from: usize) -> Option<(i64, usize)> {
     let well_formed =
         i > 0 && (rest[0] != b'0' || i == 1) && rest.get(i) == Some(&b'\r') && i + 1 < rest.len();
     well_formed.then_some((v, from + i))
-}
-
-/// Redis `string2ll`: an optional `-`, then `0` alone or digits without a
-/// leading zero; nothing else, fewer than 21 bytes, no overflow.
-fn string2ll(s: &[u8]) -> Option<i64> {
-    if s.is_empty() || s.len() >= LONG_STR_SIZE {
-        return None;
-    }
-    if s == b"0" {
-        return Some(0);
-    }
-    let (negative, digits) = match s.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, s),
-    };
-    match digits.first() {
-        Some(b'1'..=b'9') => {}
-        _ => return None,
-    }
-    let mut v: u64 = 0;
-    for &b in digits {
-        if !b.is_ascii_digit() {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
-    }
-    if negative {
-        if v > i64::MIN.unsigned_abs() {
-            return None;
-        }
-        Some((v as i64).wrapping_neg())
-    } else {
-        i64::try_from(v).ok()
-    }
 }
 
 /// One argument of an inline command: a span of the line when it was
@@ -951,10 +915,16 @@ mod tests {
 
     #[test]
     fn string2ll_matches_redis() {
-        assert_eq!(string2ll(b"0"), Some(0));
-        assert_eq!(string2ll(b"-1"), Some(-1));
-        assert_eq!(string2ll(b"9223372036854775807"), Some(i64::MAX));
-        assert_eq!(string2ll(b"-9223372036854775808"), Some(i64::MIN));
+        assert_eq!(crate::num::parse_i64(b"0"), Some(0));
+        assert_eq!(crate::num::parse_i64(b"-1"), Some(-1));
+        assert_eq!(
+            crate::num::parse_i64(b"9223372036854775807"),
+            Some(i64::MAX)
+        );
+        assert_eq!(
+            crate::num::parse_i64(b"-9223372036854775808"),
+            Some(i64::MIN)
+        );
         for bad in [
             &b""[..],
             b"-",
@@ -966,7 +936,7 @@ mod tests {
             b"1a",
             b"9223372036854775808",
         ] {
-            assert_eq!(string2ll(bad), None, "{bad:?}");
+            assert_eq!(crate::num::parse_i64(bad), None, "{bad:?}");
         }
     }
 

@@ -99,7 +99,10 @@ impl<'a> Ctx<'a> {
     #[inline]
     pub fn db(&mut self) -> &mut Db {
         let i = self.db.min(self.shard.dbs.len() - 1);
-        &mut self.shard.dbs[i]
+        let db = &mut self.shard.dbs[i];
+        // Entries written by this command get this LRU stamp (OBJECT IDLETIME).
+        db.clock = ((self.now / 1000) as u32).max(1);
+        db
     }
 
     /// Looks up a live key, counting hits and misses and expiring lazily.
@@ -132,11 +135,17 @@ impl<'a> Ctx<'a> {
     pub fn get_str(&mut self, key: &[u8]) -> Result<Option<&mut StrValue>, Error> {
         match self.lookup_read(key) {
             None => Ok(None),
-            Some(i) => match &mut self.db().entry_mut(i).value {
-                Value::Str(s) => Ok(Some(s)),
-                #[allow(unreachable_patterns)]
-                _ => Err(Error::WrongType),
-            },
+            Some(i) => {
+                let db = self.db();
+                let clock = db.clock;
+                let e = db.entry_mut(i);
+                // A string read or update is an access (Redis's lookupKey touches).
+                e.lru = clock;
+                match &mut e.value {
+                    Value::Str(s) => Ok(Some(s)),
+                    _ => Err(Error::WrongType),
+                }
+            }
         }
     }
 

@@ -42,6 +42,9 @@ pub struct Db {
     expires: usize,
     wheel: Wheel,
     hasher: ahash::RandomState,
+    /// The LRU clock (seconds, never 0) stamped on entries written now; set
+    /// by the handler context before each command.
+    pub clock: u32,
 }
 
 /// What `lookup` found.
@@ -62,6 +65,7 @@ impl Db {
             expires: 0,
             wheel: Wheel::new(now_ms),
             hasher: ahash::RandomState::new(),
+            clock: ((now_ms / 1000) as u32).max(1),
         }
     }
 
@@ -141,9 +145,11 @@ impl Db {
     /// Sets `key` to `value` with expiry `expire_at` (0 = none), replacing
     /// any existing value. Returns its position.
     pub fn insert(&mut self, key: &[u8], value: Value, expire_at: u64) -> u32 {
+        let clock = self.clock;
         if let Some(i) = self.find(key) {
             let e = self.entry_mut(i);
             e.value = value;
+            e.lru = clock;
             self.set_expire(i, expire_at);
             return i;
         }
