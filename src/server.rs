@@ -167,6 +167,9 @@ fn start_once(config: Config) -> Result<ServerHandle, StartError> {
         config.shards
     }
     .max(1);
+    let mut config = config;
+    // CONFIG GET shards reports the number in use, not 0 ("one per CPU").
+    config.shards = nshards;
     let io_memory = config.io_memory;
     let run_id: String = {
         let mut x = now_ms() ^ (std::process::id() as u64) << 32;
