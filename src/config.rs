@@ -784,83 +784,12 @@ pub fn parse_memory(s: &[u8]) -> Option<u64> {
     val.checked_mul(mul)
 }
 
-/// Splits a line into arguments exactly as Redis's `sdssplitargs`: spaces
-/// separate; `"..."` takes `\n \r \t \b \a \xHH` and `\<any>` escapes;
-/// `'...'` takes only `\'`; a closing quote must be followed by a space or
-/// the end. `None` for unbalanced quotes. (Also the inline-command rule.)
+/// Splits a line like Redis's `sdssplitargs` (the inline-command rule);
+/// C stops a string at a NUL, so the line is cut there first. `None` for
+/// unbalanced quotes.
 pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
-    // C stops at a NUL; past the end it reads the terminator.
     let line = &line[..line.iter().position(|&b| b == 0).unwrap_or(line.len())];
-    let at = |i: usize| line.get(i).copied().unwrap_or(0);
-    let space = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c);
-    let hex = |b: u8| (b as char).to_digit(16);
-    let mut out = Vec::new();
-    let mut i = 0;
-    loop {
-        while i < line.len() && space(line[i]) {
-            i += 1;
-        }
-        if i >= line.len() {
-            return Some(out);
-        }
-        let (mut inq, mut insq, mut done) = (false, false, false);
-        let mut cur = Vec::new();
-        while !done {
-            let c = at(i);
-            if inq {
-                if let (b'\\', b'x', Some(h), Some(l)) =
-                    (c, at(i + 1), hex(at(i + 2)), hex(at(i + 3)))
-                {
-                    cur.push((h * 16 + l) as u8);
-                    i += 3;
-                } else if c == b'\\' && at(i + 1) != 0 {
-                    i += 1;
-                    cur.push(match at(i) {
-                        b'n' => b'\n',
-                        b'r' => b'\r',
-                        b't' => b'\t',
-                        b'b' => 0x08,
-                        b'a' => 0x07,
-                        other => other,
-                    });
-                } else if c == b'"' {
-                    if at(i + 1) != 0 && !space(at(i + 1)) {
-                        return None;
-                    }
-                    done = true;
-                } else if c == 0 {
-                    return None;
-                } else {
-                    cur.push(c);
-                }
-            } else if insq {
-                if c == b'\\' && at(i + 1) == b'\'' {
-                    i += 1;
-                    cur.push(b'\'');
-                } else if c == b'\'' {
-                    if at(i + 1) != 0 && !space(at(i + 1)) {
-                        return None;
-                    }
-                    done = true;
-                } else if c == 0 {
-                    return None;
-                } else {
-                    cur.push(c);
-                }
-            } else {
-                match c {
-                    b' ' | b'\n' | b'\r' | b'\t' | 0 => done = true,
-                    b'"' => inq = true,
-                    b'\'' => insq = true,
-                    _ => cur.push(c),
-                }
-            }
-            if at(i) != 0 {
-                i += 1;
-            }
-        }
-        out.push(cur);
-    }
+    crate::resp::parse::split_owned(line)
 }
 
 /// The run-time configuration of one server instance, shared by all its

@@ -456,6 +456,21 @@ fn hex_val(b: u8) -> Option<u8> {
     }
 }
 
+/// Splits `line` like Redis's `sdssplitargs` into owned arguments (the
+/// config file uses it too). `None` for unbalanced quotes.
+pub fn split_owned(line: &[u8]) -> Option<Vec<Vec<u8>>> {
+    let tokens = split_args(line)?;
+    Some(
+        tokens
+            .into_iter()
+            .map(|t| match t {
+                Token::Span(r) => line[r].to_vec(),
+                Token::Owned(v) => v,
+            })
+            .collect(),
+    )
+}
+
 /// Redis `sdssplitargs`: `None` for unbalanced quotes (or a closing quote
 /// followed by something other than a space).
 ///
