@@ -267,6 +267,18 @@ pub fn format_i64(n: i64, out: &mut Vec<u8>) {
     format_u64(n.unsigned_abs(), out);
 }
 
+/// Writes the decimal form of `n` at the end of `buf` and returns it: no
+/// allocation (stored integers, INCR replies).
+pub fn format_i64_into(n: i64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut start = write_u64(n.unsigned_abs(), buf);
+    if n < 0 {
+        // |i64::MIN| has 19 digits, so there is always room for the sign.
+        start -= 1;
+        buf[start] = b'-';
+    }
+    &buf[start..]
+}
+
 /// Writes `n`'s digits at the end of `buf`; returns where they start.
 fn write_u64(mut n: u64, buf: &mut [u8; 20]) -> usize {
     let mut i = buf.len();

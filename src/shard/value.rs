@@ -46,7 +46,7 @@ impl StrValue {
     /// The value's bytes as a reply payload (a copy).
     pub fn to_bytes(&self) -> Bytes {
         match self {
-            StrValue::Int(n) => Bytes::from(n.to_string()),
+            StrValue::Int(n) => Bytes::copy_from_slice(itoa_buf::Buf::new().format(*n)),
             StrValue::Raw(b) => Bytes::copy_from_slice(b),
             StrValue::Buf(b) => Bytes::copy_from_slice(b),
         }
@@ -93,22 +93,7 @@ pub mod itoa_buf {
 
         /// Writes `n` in decimal and returns the digits.
         pub fn format(&mut self, n: i64) -> &[u8] {
-            let mut pos = self.bytes.len();
-            let neg = n < 0;
-            let mut v = n.unsigned_abs();
-            loop {
-                pos -= 1;
-                self.bytes[pos] = b'0' + (v % 10) as u8;
-                v /= 10;
-                if v == 0 {
-                    break;
-                }
-            }
-            if neg {
-                pos -= 1;
-                self.bytes[pos] = b'-';
-            }
-            &self.bytes[pos..]
+            crate::num::format_i64_into(n, &mut self.bytes)
         }
     }
 }
