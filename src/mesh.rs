@@ -259,27 +259,6 @@ impl Worker {
         r.pop().unwrap_or(Reply::Nil)
     }
 
-    /// Runs a closure made by `make` on every shard (concurrently) and returns
-    /// the replies in shard order.
-    pub async fn broadcast(&self, db: usize, make: impl Fn() -> ShardFn) -> Vec<Reply> {
-        let calls: Vec<_> = (0..self.nshards)
-            .map(|s| {
-                self.call(
-                    s,
-                    vec![Job {
-                        db,
-                        work: Work::Fn(make()),
-                    }],
-                )
-            })
-            .collect();
-        let mut out = Vec::with_capacity(self.nshards);
-        for r in join_all(calls).await {
-            out.extend(r);
-        }
-        out
-    }
-
     /// Runs `f` with a handler context on `shard` (which may be this one)
     /// and returns its result: the typed way for coordinators to read or
     /// move values between shards.

@@ -167,11 +167,7 @@ pub async fn execute_batch(s: &mut Session, cmds: Vec<Vec<Bytes>>) -> Vec<Reply>
                 continue;
             }
         };
-        {
-            let mut info = s.info.borrow_mut();
-            info.last_cmd.clear();
-            info.last_cmd.push_str(spec.name);
-        }
+        s.info.borrow_mut().last_cmd = spec.name;
         match spec.exec {
             Exec::Keyed { handler, cross } => match route(spec, &argv, n, home, &mut keybuf) {
                 Route::One(shard) if shard == home => {
@@ -229,14 +225,6 @@ pub async fn execute_batch(s: &mut Session, cmds: Vec<Vec<Bytes>>) -> Vec<Reply>
     }
     pending.flush(&worker, &mut replies).await;
     replies.into_iter().flatten().collect()
-}
-
-/// Runs one command (used by coordinators that re-dispatch, e.g. EXEC later).
-pub async fn execute_one(s: &mut Session, argv: Vec<Bytes>) -> Reply {
-    execute_batch(s, vec![argv])
-        .await
-        .pop()
-        .unwrap_or(Reply::Nil)
 }
 
 /// Splits a multi-key command per shard, runs the parts concurrently, merges.

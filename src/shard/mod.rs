@@ -7,8 +7,6 @@ pub mod store;
 pub mod ttl;
 pub mod value;
 
-use bytes::Bytes;
-
 pub use store::{Db, Entry, Found};
 pub use value::{StrValue, Value};
 
@@ -153,11 +151,6 @@ impl<'a> Ctx<'a> {
     #[inline]
     pub fn dirty(&mut self, n: u64) {
         self.shard.stats.dirty += n;
-    }
-
-    /// Copies a key argument for a reply.
-    pub fn key_bytes(key: &[u8]) -> Bytes {
-        Bytes::copy_from_slice(key)
     }
 }
 
