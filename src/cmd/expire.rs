@@ -210,7 +210,7 @@ fn expire_generic(
     } else {
         ctx.db().set_expire(i, when as u64);
     }
-    ctx.dirty(1);
+    ctx.modified(&argv[1], 1);
     Ok(Reply::Int(1))
 }
 
@@ -279,7 +279,7 @@ fn persist(ctx: &mut Ctx, argv: &[Bytes]) -> Result<Reply, Error> {
         return Ok(Reply::Int(0));
     }
     ctx.db().set_expire(i, 0);
-    ctx.dirty(1);
+    ctx.modified(&argv[1], 1);
     Ok(Reply::Int(1))
 }
 

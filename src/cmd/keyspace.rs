@@ -184,10 +184,10 @@ fn del(ctx: &mut Ctx, argv: &[Bytes]) -> Result<Reply, Error> {
         // A repeated key is found only the first time: counted once.
         if let Some(i) = ctx.lookup(k) {
             ctx.db().remove_at(i);
+            ctx.modified(k, 1);
             n += 1;
         }
     }
-    ctx.dirty(n as u64);
     Ok(Reply::Int(n))
 }
 
@@ -231,7 +231,7 @@ struct Moved {
 fn place(ctx: &mut Ctx, key: &[u8], m: Moved) {
     let i = ctx.db().insert(key, m.value, m.expire_at);
     ctx.db().entry_mut(i).lru = m.lru;
-    ctx.dirty(1);
+    ctx.modified(key, 1);
 }
 
 fn rename(ctx: &mut Ctx, argv: &[Bytes]) -> Result<Reply, Error> {
@@ -256,6 +256,7 @@ fn rename_local(ctx: &mut Ctx, argv: &[Bytes], nx: bool) -> Result<Reply, Error>
         return Ok(Reply::Int(0));
     }
     let e = ctx.db().remove_at(i);
+    ctx.signal(src);
     place(
         ctx,
         dst,
@@ -452,7 +453,10 @@ fn move_(ctx: &mut Ctx, argv: &[Bytes]) -> Result<Reply, Error> {
     let e = ctx.db().remove_at(i);
     let j = ctx.shard.dbs[dbid].insert(key, e.value, e.expire_at);
     ctx.shard.dbs[dbid].entry_mut(j).lru = e.lru;
-    ctx.dirty(1);
+    ctx.modified(key, 1);
+    ctx.db = dbid;
+    ctx.signal(key);
+    ctx.db = home;
     Ok(Reply::Int(1))
 }
 
@@ -470,7 +474,26 @@ fn swapdb(ctx: &mut Ctx, argv: &[Bytes]) -> Result<Reply, Error> {
     if a < 0 || a >= n || b < 0 || b >= n {
         return Err(Error::DbIndexOutOfRange);
     }
-    ctx.shard.dbs.swap(a as usize, b as usize);
+    let (a, b) = (a as usize, b as usize);
+    if !ctx.shard.watch.is_empty() {
+        let now = ctx.now;
+        let shard = &mut *ctx.shard;
+        for (emptied, with) in [(a, b), (b, a)] {
+            let (old, new) = (&shard.dbs[emptied], &shard.dbs[with]);
+            shard.watch.touch_db(
+                emptied,
+                |k| old.find(k).is_some(),
+                Some(&|k: &[u8]| match new.find(k) {
+                    Some(i) => {
+                        let at = new.entry(i).expire_at;
+                        (true, at != 0 && at <= now)
+                    }
+                    None => (false, false),
+                }),
+            );
+        }
+    }
+    ctx.shard.dbs.swap(a, b);
     ctx.dirty(1);
     Ok(Reply::Ok)
 }
@@ -488,6 +511,8 @@ fn flushdb(ctx: &mut Ctx, argv: &[Bytes]) -> Result<Reply, Error> {
     flush_option(argv)?;
     let now = ctx.now;
     let n = ctx.db().len() as u64;
+    let d = ctx.db;
+    touch_flushed(ctx.shard, d);
     ctx.db().clear(now);
     ctx.dirty(n);
     Ok(Reply::Ok)
@@ -497,13 +522,24 @@ fn flushall(ctx: &mut Ctx, argv: &[Bytes]) -> Result<Reply, Error> {
     flush_option(argv)?;
     let now = ctx.now;
     let mut n = 0;
-    for db in &mut ctx.shard.dbs {
+    for d in 0..ctx.shard.dbs.len() {
+        touch_flushed(ctx.shard, d);
+        let db = &mut ctx.shard.dbs[d];
         n += db.len() as u64;
         db.clear(now);
     }
     // Redis counts a FLUSHALL as at least one change even on an empty server.
     ctx.dirty(n.max(1));
     Ok(Reply::Ok)
+}
+
+/// Marks the watchers of db `d`'s existing keys before it is emptied.
+fn touch_flushed(shard: &mut crate::shard::Shard, d: usize) {
+    if shard.watch.is_empty() {
+        return;
+    }
+    let db = &shard.dbs[d];
+    shard.watch.touch_db(d, |k| db.find(k).is_some(), None);
 }
 
 fn dbsize(ctx: &mut Ctx, _argv: &[Bytes]) -> Result<Reply, Error> {
@@ -679,8 +715,9 @@ fn random_local(ctx: &mut Ctx) -> (u64, Option<Bytes>) {
         };
         let e = ctx.db().entry(i);
         if e.expire_at != 0 && e.expire_at <= now {
-            ctx.db().remove_at(i);
+            let gone = ctx.db().remove_at(i);
             ctx.shard.stats.expired_keys += 1;
+            ctx.signal(&gone.key);
             continue;
         }
         let key = Bytes::copy_from_slice(&e.key);

@@ -69,7 +69,7 @@ fn push(ctx: &mut Ctx, argv: &[Bytes], left: bool, only_existing: bool) -> Resul
         }
     }
     let n = l.len() as i64;
-    ctx.dirty((argv.len() - 2) as u64);
+    ctx.modified(key, (argv.len() - 2) as u64);
     Ok(Reply::Int(n))
 }
 
@@ -130,7 +130,7 @@ fn pop(ctx: &mut Ctx, argv: &[Bytes], left: bool) -> Result<Reply, Error> {
     if l.is_empty() {
         ctx.db().remove_at(i);
     }
-    ctx.dirty(1);
+    ctx.modified(&argv[1], 1);
     Ok(reply)
 }
 

@@ -49,7 +49,9 @@ fn sadd(ctx: &mut Ctx, argv: &[Bytes]) -> Result<Reply, Error> {
     };
     let s = as_set(ctx, i)?;
     let added = argv[2..].iter().filter(|m| s.insert(m[..].into())).count() as u64;
-    ctx.dirty(added);
+    if added > 0 {
+        ctx.modified(key, added);
+    }
     Ok(Reply::Int(added as i64))
 }
 
@@ -62,7 +64,9 @@ fn srem(ctx: &mut Ctx, argv: &[Bytes]) -> Result<Reply, Error> {
     if s.is_empty() {
         ctx.db().remove_at(i);
     }
-    ctx.dirty(removed);
+    if removed > 0 {
+        ctx.modified(&argv[1], removed);
+    }
     Ok(Reply::Int(removed as i64))
 }
 

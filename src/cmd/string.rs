@@ -322,7 +322,7 @@ fn set_generic(
         _ => at,
     };
     store(ctx, found, key, StrValue::from_bytes(val), at);
-    ctx.dirty(1);
+    ctx.modified(key, 1);
     Ok(old.unwrap_or(ok))
 }
 
@@ -388,7 +388,7 @@ fn getset(ctx: &mut Ctx, argv: &[Bytes]) -> Result<Reply, Error> {
     let old = get_reply(ctx, &argv[1])?;
     let found = ctx.lookup(&argv[1]);
     store(ctx, found, &argv[1], StrValue::from_bytes(&argv[2]), 0);
-    ctx.dirty(1);
+    ctx.modified(&argv[1], 1);
     Ok(old)
 }
 
@@ -397,7 +397,7 @@ fn getdel(ctx: &mut Ctx, argv: &[Bytes]) -> Result<Reply, Error> {
         return Ok(Reply::Nil);
     };
     let e = ctx.db().remove_at(i);
-    ctx.dirty(1);
+    ctx.modified(&argv[1], 1);
     match e.value {
         Value::Str(s) => Ok(Reply::Bulk(s.to_bytes())),
         #[allow(unreachable_patterns)]
@@ -435,7 +435,7 @@ fn getex(ctx: &mut Ctx, argv: &[Bytes]) -> Result<Reply, Error> {
         None => false,
     };
     if changed {
-        ctx.dirty(1);
+        ctx.modified(&argv[1], 1);
     }
     Ok(reply)
 }
@@ -457,13 +457,11 @@ fn mget(ctx: &mut Ctx, argv: &[Bytes]) -> Result<Reply, Error> {
 
 /// Sets every (key, value) pair of `argv[1..]`, clearing expiries.
 pub(crate) fn set_pairs(ctx: &mut Ctx, pairs: &[Bytes]) {
-    let mut n = 0;
     for kv in pairs.chunks_exact(2) {
         let found = ctx.lookup(&kv[0]);
         store(ctx, found, &kv[0], StrValue::from_bytes(&kv[1]), 0);
-        n += 1;
+        ctx.modified(&kv[0], 1);
     }
-    ctx.dirty(n);
 }
 
 /// MSET (whole, or one shard's part of it).
@@ -502,7 +500,7 @@ fn append(ctx: &mut Ctx, argv: &[Bytes]) -> Result<Reply, Error> {
         // A new key gets the usual encoding (an integer when it is one).
         ctx.db()
             .insert(key, Value::Str(StrValue::from_bytes(add)), 0);
-        ctx.dirty(1);
+        ctx.modified(key, 1);
         return Ok(Reply::Int(add.len() as i64));
     };
     let s = as_str(&mut ctx.db().entry_mut(i).value)?;
@@ -510,7 +508,7 @@ fn append(ctx: &mut Ctx, argv: &[Bytes]) -> Result<Reply, Error> {
     let mut v = take_bytes(s);
     v.extend_from_slice(add);
     *s = grown(v);
-    ctx.dirty(1);
+    ctx.modified(key, 1);
     Ok(Reply::Int(total as i64))
 }
 
@@ -574,7 +572,7 @@ fn setrange(ctx: &mut Ctx, argv: &[Bytes]) -> Result<Reply, Error> {
         let mut v = vec![0u8; total];
         v[offset as usize..].copy_from_slice(value);
         ctx.db().insert(key, Value::Str(grown(v)), 0);
-        ctx.dirty(1);
+        ctx.modified(key, 1);
         return Ok(Reply::Int(total as i64));
     };
     let s = as_str(&mut ctx.db().entry_mut(i).value)?;
@@ -590,7 +588,7 @@ fn setrange(ctx: &mut Ctx, argv: &[Bytes]) -> Result<Reply, Error> {
     v[offset..need].copy_from_slice(value);
     let total = v.len();
     *s = grown(v);
-    ctx.dirty(1);
+    ctx.modified(key, 1);
     Ok(Reply::Int(total as i64))
 }
 
@@ -614,7 +612,7 @@ fn incr_decr(ctx: &mut Ctx, key: &[u8], by: i64) -> Result<Reply, Error> {
     let new = cur.checked_add(by).ok_or(Error::Overflow)?;
     let at = found.map_or(0, |i| ctx.db().entry(i).expire_at);
     store(ctx, found, key, StrValue::Int(new), at);
-    ctx.dirty(1);
+    ctx.modified(key, 1);
     Ok(Reply::Int(new))
 }
 
@@ -661,7 +659,7 @@ fn incrbyfloat(ctx: &mut Ctx, argv: &[Bytes]) -> Result<Reply, Error> {
     let reply = Reply::bulk(&out);
     let at = found.map_or(0, |i| ctx.db().entry(i).expire_at);
     store(ctx, found, key, StrValue::Raw(out.into_boxed_slice()), at);
-    ctx.dirty(1);
+    ctx.modified(key, 1);
     Ok(reply)
 }
 

@@ -6,6 +6,7 @@
 pub mod store;
 pub mod ttl;
 pub mod value;
+pub mod watch;
 
 pub use store::{Db, Entry, Found};
 pub use value::{StrValue, Value};
@@ -30,6 +31,11 @@ pub struct Shard {
     pub stats: ShardStats,
     /// Whether the active expiry cycle runs (DEBUG SET-ACTIVE-EXPIRE).
     pub active_expire: bool,
+    /// Keys clients WATCH on this shard.
+    pub watch: watch::WatchTable,
+    /// When Some, every modified key is also recorded here: a scratch shard
+    /// running a cross-shard command reports what it changed (router's gather).
+    pub log: Option<Vec<(usize, Box<[u8]>)>>,
     rng: u64,
 }
 
@@ -41,6 +47,8 @@ impl Shard {
             dbs: (0..databases.max(1)).map(|_| Db::new(now_ms)).collect(),
             stats: ShardStats::default(),
             active_expire: true,
+            watch: Default::default(),
+            log: None,
             rng: 0x9e37_79b9_7f4a_7c15 ^ ((id as u64 + 1) * 0x1000_0000_01b3) ^ now_ms,
         }
     }
@@ -63,15 +71,23 @@ impl Shard {
         }
         let mut more = false;
         let mut expired = Vec::new();
-        for db in &mut self.dbs {
-            let left = budget.saturating_sub(expired.len());
+        let mut total = 0;
+        for (d, db) in self.dbs.iter_mut().enumerate() {
+            let left = budget.saturating_sub(total);
             if left == 0 {
                 more |= db.next_expiry().is_some_and(|t| t <= now);
                 continue;
             }
+            expired.clear();
             more |= db.expire_due(now, left, &mut expired);
+            total += expired.len();
+            if !self.watch.is_empty() {
+                for k in &expired {
+                    self.watch.touch(d, k, false);
+                }
+            }
         }
-        self.stats.expired_keys += expired.len() as u64;
+        self.stats.expired_keys += total as u64;
         more
     }
 
@@ -111,6 +127,7 @@ impl<'a> Ctx<'a> {
             Found::Live(i) => Some(i),
             Found::Expired => {
                 self.shard.stats.expired_keys += 1;
+                self.signal(key);
                 None
             }
             Found::Missing => None,
@@ -147,10 +164,32 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Records a write (for INFO and, later, WATCH/AOF).
+    /// Records `n` changes that touched no particular key (INFO's
+    /// rdb_changes_since_last_save).
     #[inline]
     pub fn dirty(&mut self, n: u64) {
         self.shard.stats.dirty += n;
+    }
+
+    /// Records a write that changed `key` (Redis's signalModifiedKey plus
+    /// `n` changes): its watchers' transactions will fail.
+    #[inline]
+    pub fn modified(&mut self, key: &[u8], n: u64) {
+        self.shard.stats.dirty += n;
+        self.signal(key);
+    }
+
+    /// Signals that `key` changed (was written, deleted or expired).
+    #[inline]
+    pub fn signal(&mut self, key: &[u8]) {
+        if let Some(log) = &mut self.shard.log {
+            log.push((self.db, key.into()));
+        }
+        if !self.shard.watch.is_empty() {
+            let exists = self.db().find(key).is_some();
+            let db = self.db;
+            self.shard.watch.touch(db, key, exists);
+        }
     }
 }
 
