@@ -195,6 +195,7 @@ pub async fn execute_batch(s: &mut Session, cmds: Vec<Vec<Bytes>>) -> Vec<Reply>
                             run_split(&worker, s.db, spec, handler, merge, argv, &mut keybuf).await
                         }
                         Cross::Coord(f) => f(s, argv).await,
+                        Cross::Gather => Reply::Error(Error::err("command keys span shards")),
                     };
                     replies[idx] = Some(r);
                 }

@@ -41,6 +41,15 @@ pub const fn coord(handler: Handler, coord: AsyncFn) -> Exec {
     }
 }
 
+/// A multi-key command whose keys may span shards, run by the generic
+/// gather path (router) with the same single-shard handler.
+pub const fn gather(handler: Handler) -> Exec {
+    Exec::Keyed {
+        handler,
+        cross: Cross::Gather,
+    }
+}
+
 /// A keyless command run on every shard and merged.
 pub const fn all(handler: Handler, merge: Merge) -> Exec {
     Exec::All { handler, merge }

@@ -49,6 +49,10 @@ pub enum Cross {
     Split(Merge),
     /// A coordinator does it (RENAME across shards, MSETNX, LCS ...).
     Coord(AsyncFn),
+    /// Under locks on every key, the keys' values travel to the
+    /// coordinator, the single-shard handler runs there on them, and what it
+    /// changed travels back (SMOVE, LMOVE, *STORE, SINTER ...).
+    Gather,
 }
 
 /// How per-shard replies become one.
