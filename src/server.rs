@@ -309,7 +309,8 @@ async fn executor_main(
     };
     tracing::debug!(shard = id, "joined the mesh");
     let config = shared.config.load();
-    let shard = Shard::new(id, nshards, config.databases, now_ms());
+    let mut shard = Shard::new(id, nshards, config.databases, now_ms());
+    shard.limits = crate::shard::Limits::from_config(&config);
     let worker = Rc::new(Worker::new(id, nshards, shard, shared.clone(), req_tx));
     let mut mesh_tasks = Vec::new();
     if let (Some(req_rx), Some(resp_tx), Some(resp_rx)) = (req_rx, resp_tx, resp_rx) {

@@ -23,6 +23,37 @@ pub struct ShardStats {
     pub dirty: u64,
 }
 
+/// Encoding thresholds from the config (`hash-max-listpack-entries` ...),
+/// copied into every shard and refreshed when CONFIG SET changes them.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub hash_max_listpack_entries: usize,
+    pub hash_max_listpack_value: usize,
+    pub set_max_intset_entries: usize,
+    pub zset_max_listpack_entries: usize,
+    pub zset_max_listpack_value: usize,
+    pub list_max_listpack_size: i32,
+}
+
+impl Limits {
+    pub fn from_config(c: &crate::config::Config) -> Limits {
+        Limits {
+            hash_max_listpack_entries: c.hash_max_listpack_entries,
+            hash_max_listpack_value: c.hash_max_listpack_value,
+            set_max_intset_entries: c.set_max_intset_entries,
+            zset_max_listpack_entries: c.zset_max_listpack_entries,
+            zset_max_listpack_value: c.zset_max_listpack_value,
+            list_max_listpack_size: c.list_max_listpack_size,
+        }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits::from_config(&crate::config::Config::default())
+    }
+}
+
 /// One shard of the keyspace.
 pub struct Shard {
     pub id: usize,
@@ -31,6 +62,8 @@ pub struct Shard {
     pub stats: ShardStats,
     /// Whether the active expiry cycle runs (DEBUG SET-ACTIVE-EXPIRE).
     pub active_expire: bool,
+    /// Encoding thresholds (listpack / intset sizes).
+    pub limits: Limits,
     /// Keys clients WATCH on this shard.
     pub watch: watch::WatchTable,
     /// When Some, every modified key is also recorded here: a scratch shard
@@ -47,6 +80,7 @@ impl Shard {
             dbs: (0..databases.max(1)).map(|_| Db::new(now_ms)).collect(),
             stats: ShardStats::default(),
             active_expire: true,
+            limits: Limits::default(),
             watch: Default::default(),
             log: None,
             rng: 0x9e37_79b9_7f4a_7c15 ^ ((id as u64 + 1) * 0x1000_0000_01b3) ^ now_ms,
