@@ -50,6 +50,7 @@ pub async fn serve(worker: Rc<Worker>, mut stream: TcpStream) {
     if let Err(e) = result {
         tracing::debug!(client = id, "connection closed: {e}");
     }
+    session.drop_watches();
     worker.clients.borrow_mut().clients.remove(&id);
     let _ = stream.close().await;
 }

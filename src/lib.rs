@@ -17,6 +17,7 @@ pub mod server;
 pub mod session;
 pub mod shard;
 pub mod slot;
+pub mod tx;
 
 pub use config::Config;
 pub use server::{start, ServerHandle};

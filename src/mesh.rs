@@ -18,10 +18,11 @@ use glommio::channels::shared_channel::{
     self, ConnectedReceiver, ConnectedSender, SharedReceiver, SharedSender,
 };
 
-use crate::cmd::table::Handler;
+use crate::cmd::table::{CommandSpec, Exec, Handler};
 use crate::resp::Reply;
 use crate::server::Shared;
-use crate::shard::{now_ms, Ctx, Shard};
+use crate::shard::locks::{self, KeyRef, LockKey, LockSet, LockTable, TxId};
+use crate::shard::{now_ms, Ctx, Shard, Value};
 
 /// A closure run on another shard (multi-step commands, INFO, CLIENT LIST...).
 pub type ShardFn = Box<dyn FnOnce(&Worker, usize) -> Reply + Send>;
@@ -29,9 +30,41 @@ pub type ShardFn = Box<dyn FnOnce(&Worker, usize) -> Reply + Send>;
 /// A piece of work for one shard.
 pub enum Work {
     /// Run a command handler with these arguments.
-    Cmd { handler: Handler, argv: Vec<Bytes> },
+    Cmd {
+        spec: &'static CommandSpec,
+        handler: Handler,
+        argv: Vec<Bytes>,
+    },
     /// Run a closure with the worker and the db index.
     Fn(ShardFn),
+    /// Schedule a transaction's intents here (tx.rs); the reply comes when
+    /// it is granted (1, or 2 if a watched key expired), refused (0) or
+    /// cancelled (-1).
+    Lock(Box<LockJob>),
+    /// Cancel a transaction still waiting here (a no-op once granted).
+    Cancel(TxId),
+}
+
+/// A transaction's request for intents on one shard.
+pub struct LockJob {
+    pub id: TxId,
+    pub set: LockSet,
+    /// Keys whose values travel to the coordinator once granted (gather):
+    /// each value is taken out of the store (a placeholder stays in its
+    /// slot) until the coordinator writes it back.
+    pub lend: Vec<LockKey>,
+    /// WATCH check at grant time: (client, keys it watches on this shard).
+    pub watch: Option<(u64, Vec<(usize, Bytes)>)>,
+    /// Where the lent values go, in `lend` order.
+    pub out: Arc<std::sync::Mutex<Vec<Option<Lent>>>>,
+}
+
+/// A value lent to a coordinator.
+#[derive(Debug)]
+pub struct Lent {
+    pub value: Value,
+    pub expire_at: u64,
+    pub lru: u32,
 }
 
 /// One job: work in a database.
@@ -45,6 +78,19 @@ pub struct Request {
     pub from: usize,
     pub token: u64,
     pub jobs: Vec<Job>,
+    /// The transaction the jobs run under (0: none; then they wait for any
+    /// transaction holding their keys).
+    pub tx: TxId,
+    /// Release the transaction's intents here after the jobs.
+    pub release: bool,
+}
+
+/// Why a request could not run at once.
+pub enum Deferred {
+    /// A lock request that has to wait for its grant.
+    Lock(Box<LockJob>),
+    /// Plain jobs on keys a transaction holds: they queue behind it.
+    Locked(Vec<Job>),
 }
 
 /// The replies to a `Request`, in job order.
@@ -148,6 +194,8 @@ pub struct Worker {
     pub shard: RefCell<Shard>,
     pub shared: Arc<Shared>,
     pub clients: RefCell<crate::session::ClientRegistry>,
+    /// This shard's intent locks (shard/locks.rs).
+    pub locks: RefCell<LockTable>,
     req_tx: Option<Senders<Request>>,
     pending: RefCell<hashbrown::HashMap<u64, Rc<RefCell<Slot>>>>,
     next_token: Cell<u64>,
@@ -178,6 +226,7 @@ impl Worker {
             shard: RefCell::new(shard),
             shared,
             clients: RefCell::new(Default::default()),
+            locks: RefCell::new(LockTable::default()),
             req_tx,
             pending: RefCell::new(Default::default()),
             next_token: Cell::new(1),
@@ -197,22 +246,206 @@ impl Worker {
         jobs.into_iter().map(|j| self.run_job(j, now)).collect()
     }
 
-    /// Runs one job here.
+    /// Runs one job here, now.
     pub fn run_job(&self, job: Job, now: u64) -> Reply {
         match job.work {
-            Work::Cmd { handler, argv } => {
+            Work::Cmd { handler, argv, .. } => {
                 let mut shard = self.shard.borrow_mut();
                 let mut ctx = Ctx::new(&mut shard, job.db, now);
                 handler(&mut ctx, &argv).into()
             }
             Work::Fn(f) => f(self, job.db),
+            Work::Lock(lj) => match self.lock_now(lj) {
+                Ok(r) => r,
+                // Only `serve_now` sends lock jobs here; it never defers alone.
+                Err(_) => Reply::Int(-1),
+            },
+            Work::Cancel(id) => {
+                let waiting = self.locks.borrow().state(id) == Some(false);
+                if waiting {
+                    self.release(id);
+                }
+                Reply::Nil
+            }
+        }
+    }
+
+    /// No transaction holds anything on this shard (the common case: single-shard
+    /// commands then run with no further check).
+    #[inline]
+    pub fn locks_idle(&self) -> bool {
+        self.locks.borrow().is_empty()
+    }
+
+    /// Whether plain jobs (outside a transaction) must wait for a transaction.
+    pub fn must_wait(&self, jobs: &[Job]) -> bool {
+        let locks = self.locks.borrow();
+        if locks.is_empty() {
+            return false;
+        }
+        let mut pos = Vec::new();
+        jobs.iter().any(|j| match &j.work {
+            Work::Cmd { spec, argv, .. } => {
+                pos.clear();
+                let global = matches!(spec.exec, Exec::All { .. });
+                spec.lock_keys(argv, j.db, &mut pos);
+                let write = !spec.has(crate::cmd::table::flags::READONLY);
+                locks.blocks(
+                    pos.iter()
+                        .filter_map(|&(db, p)| argv.get(p).map(|k| KeyRef { db, key: &k[..] })),
+                    global,
+                    write,
+                )
+            }
+            _ => false,
+        })
+    }
+
+    /// Releases transaction `id` here and wakes whoever became runnable.
+    pub fn release(&self, id: TxId) {
+        let wake = self.locks.borrow_mut().release(id);
+        for w in wake {
+            w.wake();
+        }
+    }
+
+    /// Schedules a lock job: Ok(reply) when decided now, Err(job) when it
+    /// has to wait for its grant.
+    fn lock_now(&self, lj: Box<LockJob>) -> Result<Reply, Box<LockJob>> {
+        let r = self.locks.borrow_mut().schedule(lj.id, lj.set.clone());
+        match r {
+            Err(locks::Rejected) => Ok(Reply::Int(0)),
+            Ok(true) => Ok(self.granted(&lj)),
+            Ok(false) => Err(lj),
+        }
+    }
+
+    /// A transaction was granted here: lend its values, check its watches.
+    fn granted(&self, lj: &LockJob) -> Reply {
+        let mut shard = self.shard.borrow_mut();
+        let now = now_ms();
+        if !lj.lend.is_empty() {
+            let out = crate::tx::lend(&mut shard, &lj.lend, now);
+            if let Ok(mut g) = lj.out.lock() {
+                *g = out;
+            }
+        }
+        if let Some((client, keys)) = &lj.watch {
+            let dbs = &shard.dbs;
+            let expired = shard.watch.expired_since(*client, keys, |db, k| {
+                dbs.get(db)
+                    .and_then(|d| d.find(k).map(|i| d.entry(i).expire_at))
+                    .is_some_and(|at| at != 0 && at <= now)
+            });
+            if expired {
+                return Reply::Int(2);
+            }
+        }
+        Reply::Int(1)
+    }
+
+    /// Runs a request's jobs now if nothing makes them wait.
+    pub fn serve_now(
+        &self,
+        mut jobs: Vec<Job>,
+        tx: TxId,
+        release: bool,
+    ) -> Result<Vec<Reply>, Deferred> {
+        if jobs.len() == 1 && matches!(jobs[0].work, Work::Lock(_)) {
+            let Some(Job {
+                work: Work::Lock(lj),
+                ..
+            }) = jobs.pop()
+            else {
+                return Ok(Vec::new());
+            };
+            return match self.lock_now(lj) {
+                Ok(r) => Ok(vec![r]),
+                Err(lj) => Err(Deferred::Lock(lj)),
+            };
+        }
+        if tx == 0 && self.must_wait(&jobs) {
+            return Err(Deferred::Locked(jobs));
+        }
+        let replies = self.run_local(jobs);
+        if release && tx != 0 {
+            self.release(tx);
+        }
+        Ok(replies)
+    }
+
+    /// Finishes a deferred request: waits for the grant, then runs it.
+    pub async fn finish(&self, d: Deferred) -> Vec<Reply> {
+        match d {
+            Deferred::Lock(lj) => {
+                let granted = (GrantWait {
+                    worker: self,
+                    id: lj.id,
+                })
+                .await;
+                vec![if granted {
+                    self.granted(&lj)
+                } else {
+                    Reply::Int(-1)
+                }]
+            }
+            Deferred::Locked(jobs) => {
+                // Queue behind the holders as a one-shard transaction of our
+                // own: every key exclusive, the whole shard if any job is keyless.
+                let mut set = LockSet::default();
+                let mut pos = Vec::new();
+                for j in &jobs {
+                    if let Work::Cmd { spec, argv, .. } = &j.work {
+                        if matches!(spec.exec, Exec::All { .. }) {
+                            set.add_global(true);
+                        }
+                        pos.clear();
+                        spec.lock_keys(argv, j.db, &mut pos);
+                        for &(db, p) in &pos {
+                            if let Some(k) = argv.get(p) {
+                                set.add(db, k.clone(), true);
+                            }
+                        }
+                    }
+                }
+                let id = loop {
+                    let id = locks::next_id();
+                    let r = self.locks.borrow_mut().schedule(id, set.clone());
+                    match r {
+                        Err(locks::Rejected) => continue,
+                        Ok(true) => break id,
+                        Ok(false) => {
+                            (GrantWait { worker: self, id }).await;
+                            break id;
+                        }
+                    }
+                };
+                let replies = self.run_local(jobs);
+                self.release(id);
+                replies
+            }
         }
     }
 
     /// Sends jobs to `shard` (which may be this one) and waits for their replies.
     pub async fn call(&self, shard: usize, jobs: Vec<Job>) -> Vec<Reply> {
+        self.call_tx(shard, jobs, 0, false).await
+    }
+
+    /// Sends jobs to `shard` under transaction `tx` (0: none), releasing
+    /// its intents there afterwards when `release`.
+    pub async fn call_tx(
+        &self,
+        shard: usize,
+        jobs: Vec<Job>,
+        tx: TxId,
+        release: bool,
+    ) -> Vec<Reply> {
         if shard == self.id {
-            return self.run_local(jobs);
+            return match self.serve_now(jobs, tx, release) {
+                Ok(r) => r,
+                Err(d) => self.finish(d).await,
+            };
         }
         let n = jobs.len();
         let token = self.next_token.get();
@@ -223,13 +456,15 @@ impl Worker {
         }));
         self.pending.borrow_mut().insert(token, slot.clone());
         let sent = match &self.req_tx {
-            Some(tx) => tx
+            Some(tx_) => tx_
                 .send_to(
                     shard,
                     Request {
                         from: self.id,
                         token,
                         jobs,
+                        tx,
+                        release,
                     },
                 )
                 .await
@@ -343,6 +578,27 @@ impl Future for Wait {
     }
 }
 
+/// Resolves when transaction `id` is granted here (true) or cancelled (false).
+struct GrantWait<'a> {
+    worker: &'a Worker,
+    id: TxId,
+}
+
+impl Future for GrantWait<'_> {
+    type Output = bool;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<bool> {
+        let mut locks = self.worker.locks.borrow_mut();
+        match locks.state(self.id) {
+            Some(true) => Poll::Ready(true),
+            None => Poll::Ready(false),
+            Some(false) => {
+                locks.set_waker(self.id, cx.waker());
+                Poll::Pending
+            }
+        }
+    }
+}
+
 /// Awaits all futures concurrently; results in input order.
 pub async fn join_all<F: Future>(futs: Vec<F>) -> Vec<F::Output> {
     let mut futs: Vec<Pin<Box<F>>> = futs.into_iter().map(Box::pin).collect();
@@ -380,16 +636,22 @@ pub async fn serve_requests(
         tasks.push(glommio::spawn_local(async move {
             let mut stream = stream;
             while let Some(req) = stream.next().await {
-                let replies = worker.run_local(req.jobs);
-                let _ = resp_tx
-                    .send_to(
-                        req.from,
-                        Response {
-                            token: req.token,
-                            replies,
-                        },
-                    )
-                    .await;
+                let (from, token) = (req.from, req.token);
+                match worker.serve_now(req.jobs, req.tx, req.release) {
+                    Ok(replies) => {
+                        let _ = resp_tx.send_to(from, Response { token, replies }).await;
+                    }
+                    Err(d) => {
+                        // Waits for a lock: off this loop, which must keep
+                        // serving (the grant comes through it).
+                        let (worker, resp_tx) = (worker.clone(), resp_tx.clone());
+                        glommio::spawn_local(async move {
+                            let replies = worker.finish(d).await;
+                            let _ = resp_tx.send_to(from, Response { token, replies }).await;
+                        })
+                        .detach();
+                    }
+                }
             }
         }));
     }

@@ -9,17 +9,20 @@
 //! in the order it sent them.
 
 use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 
 use crate::cmd::keys::{key_positions, KeySpec};
 use crate::cmd::table::{self, flags, CommandSpec, Cross, Exec, Handler, Merge};
 use crate::error::Error;
-use crate::mesh::{join_all, Job, Work, Worker};
+use crate::mesh::{join_all, Job, Lent, Work, Worker};
 use crate::resp::Reply;
 use crate::session::Session;
+use crate::shard::locks::{LockKey, TxId};
 use crate::shard::now_ms;
 use crate::slot::shard_of;
+use crate::tx::{self, ShardPlan, Tx};
 
 /// Work batched for remote shards: (reply index, job) per destination.
 struct Pending {
@@ -41,7 +44,7 @@ impl Pending {
     }
 
     /// Sends every batch (one message per shard), waits for all replies.
-    async fn flush(&mut self, worker: &Worker, replies: &mut [Option<Reply>]) {
+    async fn flush(&mut self, worker: &Worker, replies: &mut [Option<Reply>], tx: TxId) {
         if !self.any {
             return;
         }
@@ -54,7 +57,7 @@ impl Pending {
             }
             let (i, jobs): (Vec<usize>, Vec<Job>) = std::mem::take(batch).into_iter().unzip();
             idxs.push(i);
-            calls.push(worker.call(shard, jobs));
+            calls.push(worker.call_tx(shard, jobs, tx, false));
         }
         for (i, r) in idxs.into_iter().zip(join_all(calls).await) {
             for (idx, reply) in i.into_iter().zip(r) {
@@ -130,9 +133,14 @@ pub fn check(s: &Session, argv: &[Bytes]) -> Result<&'static CommandSpec, Error>
     if !s.authenticated && !spec.has(flags::NO_AUTH) {
         return Err(Error::NoAuth);
     }
-    // Keys in groups to the end (MSET k v [k v ...]): a dangling partial
-    // group is refused before any shard runs a part (Redis checks it before
-    // touching a key; a split command would otherwise write some parts).
+    Ok(spec)
+}
+
+/// Keys in groups to the end (MSET k v [k v ...]): a dangling partial
+/// group is refused before any shard runs a part (Redis's handler checks it
+/// before touching a key; a split command would otherwise write some parts).
+/// A run-time error, not a queue-time one: MULTI queues such a command.
+fn partial_group(spec: &CommandSpec, argv: &[Bytes]) -> Option<Error> {
     if let KeySpec::Range {
         first,
         last: -1,
@@ -140,107 +148,241 @@ pub fn check(s: &Session, argv: &[Bytes]) -> Result<&'static CommandSpec, Error>
     } = spec.keys
     {
         if step > 1 && first > 0 && (argv.len() as i64 - first as i64) % step as i64 != 0 {
-            return Err(Error::wrong_arity(name));
+            return Some(Error::wrong_arity(&argv[0]));
         }
     }
-    Ok(spec)
+    None
 }
 
-/// Runs a batch of commands and returns their replies in order.
+/// Runs a batch of commands and returns their replies in order. Inside
+/// MULTI, commands are queued instead (QUEUED, or an error that makes EXEC
+/// fail), except the transaction-control ones.
 pub async fn execute_batch(s: &mut Session, cmds: Vec<Vec<Bytes>>) -> Vec<Reply> {
     let worker = s.worker.clone();
-    let n = worker.nshards;
-    let home = worker.id;
-    let mut replies: Vec<Option<Reply>> = (0..cmds.len()).map(|_| None).collect();
-    let mut pending = Pending::new(n);
-    let mut keybuf = Vec::new();
-    let ncmds = cmds.len();
-    worker.stats_commands(ncmds as u64);
+    worker.stats_commands(cmds.len() as u64);
+    let mut b = Batch::new(worker, cmds.len(), None);
     for (idx, argv) in cmds.into_iter().enumerate() {
         if s.closing {
             break;
         }
-        let spec = match check(s, &argv) {
-            Ok(spec) => spec,
-            Err(e) => {
-                replies[idx] = Some(Reply::Error(e));
-                continue;
+        let checked = check(s, &argv);
+        if let Some(m) = &mut s.multi {
+            match &checked {
+                Err(e) => {
+                    m.failed = true;
+                    b.replies[idx] = Some(Reply::Error(e.clone()));
+                    continue;
+                }
+                Ok(spec) if !spec.has(flags::TX_CONTROL) => {
+                    if spec.has(flags::NO_MULTI) {
+                        m.failed = true;
+                        b.replies[idx] = Some(Reply::Error(Error::err(
+                            "Command not allowed inside a transaction",
+                        )));
+                    } else {
+                        m.cmds.push(argv);
+                        s.info.borrow_mut().multi = m.cmds.len() as i64;
+                        b.replies[idx] = Some(Reply::status("QUEUED"));
+                    }
+                    continue;
+                }
+                Ok(_) => {}
             }
-        };
+        }
+        match checked {
+            Ok(spec) => b.step(s, idx, spec, argv).await,
+            Err(e) => b.replies[idx] = Some(Reply::Error(e)),
+        }
+    }
+    b.finish().await
+}
+
+/// Runs the commands of an EXEC block under transaction `tx` (None when
+/// they touch no shard); errors are replies, as Redis gives them.
+pub async fn run_block(s: &mut Session, cmds: Vec<Vec<Bytes>>, tx: Option<&Tx>) -> Vec<Reply> {
+    let worker = s.worker.clone();
+    let mut b = Batch::new(worker, cmds.len(), tx);
+    for (idx, argv) in cmds.into_iter().enumerate() {
+        match check(s, &argv) {
+            Ok(spec) => b.step(s, idx, spec, argv).await,
+            Err(e) => b.replies[idx] = Some(Reply::Error(e)),
+        }
+    }
+    b.finish().await
+}
+
+/// The commands of one batch (or one EXEC block) on their way.
+struct Batch<'t> {
+    worker: Rc<Worker>,
+    pending: Pending,
+    replies: Vec<Option<Reply>>,
+    keybuf: Vec<usize>,
+    /// The transaction everything runs under (EXEC), if any.
+    tx: Option<&'t Tx>,
+}
+
+impl<'t> Batch<'t> {
+    fn new(worker: Rc<Worker>, n: usize, tx: Option<&'t Tx>) -> Batch<'t> {
+        let nshards = worker.nshards;
+        Batch {
+            worker,
+            pending: Pending::new(nshards),
+            replies: (0..n).map(|_| None).collect(),
+            keybuf: Vec::new(),
+            tx,
+        }
+    }
+
+    async fn flush(&mut self) {
+        let tx = self.tx.map_or(0, |t| t.id);
+        self.pending
+            .flush(&self.worker, &mut self.replies, tx)
+            .await;
+    }
+
+    async fn finish(mut self) -> Vec<Reply> {
+        self.flush().await;
+        self.replies.into_iter().flatten().collect()
+    }
+
+    async fn step(
+        &mut self,
+        s: &mut Session,
+        idx: usize,
+        spec: &'static CommandSpec,
+        argv: Vec<Bytes>,
+    ) {
+        let worker = self.worker.clone();
+        let (n, home) = (worker.nshards, worker.id);
         s.info.borrow_mut().last_cmd = spec.name;
-        match spec.exec {
-            Exec::Keyed { handler, cross } => match route(spec, &argv, n, home, &mut keybuf) {
-                Route::One(shard) if shard == home => {
-                    let job = Job {
-                        db: s.db,
-                        work: Work::Cmd { handler, argv },
-                    };
-                    replies[idx] = Some(worker.run_job(job, now_ms()));
-                }
-                Route::One(shard) => {
-                    pending.push(
-                        shard,
-                        idx,
-                        Job {
+        if let Some(e) = partial_group(spec, &argv) {
+            self.replies[idx] = Some(Reply::Error(e));
+            return;
+        }
+        let r = match spec.exec {
+            Exec::Keyed { handler, cross } => {
+                match route(spec, &argv, n, home, &mut self.keybuf) {
+                    Route::One(shard) => {
+                        let job = Job {
                             db: s.db,
-                            work: Work::Cmd { handler, argv },
-                        },
-                    );
-                }
-                Route::Many => {
-                    pending.flush(&worker, &mut replies).await;
-                    let r = match cross {
-                        Cross::Never => Reply::Error(Error::err("command keys span shards")),
-                        Cross::Split(merge) => {
-                            run_split(&worker, s.db, spec, handler, merge, argv, &mut keybuf).await
+                            work: Work::Cmd {
+                                spec,
+                                handler,
+                                argv,
+                            },
+                        };
+                        if shard != home {
+                            self.pending.push(shard, idx, job);
+                            return;
                         }
-                        Cross::Coord(f) => f(s, argv).await,
-                        Cross::Gather => Reply::Error(Error::err("command keys span shards")),
-                    };
-                    replies[idx] = Some(r);
+                        if self.tx.is_some()
+                            || worker.locks_idle()
+                            || !worker.must_wait(std::slice::from_ref(&job))
+                        {
+                            worker.run_job(job, now_ms())
+                        } else {
+                            // Queues behind a transaction: what was sent before goes first.
+                            self.flush().await;
+                            worker
+                                .call(home, vec![job])
+                                .await
+                                .pop()
+                                .unwrap_or(Reply::Nil)
+                        }
+                    }
+                    Route::Many => {
+                        self.flush().await;
+                        match cross {
+                            Cross::Never => Reply::Error(Error::err("command keys span shards")),
+                            Cross::Split(merge) => {
+                                run_split(&worker, self.tx, s.db, spec, handler, merge, argv).await
+                            }
+                            Cross::Gather => {
+                                run_gather(&worker, self.tx, s.db, spec, handler, argv).await
+                            }
+                        }
+                    }
                 }
-            },
+            }
             Exec::All { handler, merge } => {
-                pending.flush(&worker, &mut replies).await;
-                replies[idx] = Some(run_all(&worker, s.db, handler, merge, argv).await);
+                self.flush().await;
+                run_all(&worker, self.tx, s.db, spec, handler, merge, argv).await
             }
             Exec::Session(f) => {
                 let before = s.proto;
-                replies[idx] = Some(f(s, &argv).into());
+                let r: Reply = f(s, &argv).into();
                 if s.proto != before {
                     // HELLO switched protocols: earlier replies of this batch
                     // belong to the old one.
-                    pending.flush(&worker, &mut replies).await;
-                    for r in replies[..idx].iter_mut().flatten() {
+                    self.flush().await;
+                    for r in self.replies[..idx].iter_mut().flatten() {
                         let mut b = bytes::BytesMut::new();
                         crate::resp::encode(r, before, &mut b);
                         *r = Reply::Raw(b.freeze());
                     }
                 }
+                r
             }
             Exec::Async(f) => {
-                pending.flush(&worker, &mut replies).await;
-                replies[idx] = Some(f(s, argv).await);
+                self.flush().await;
+                f(s, argv).await
             }
-        }
+        };
+        self.replies[idx] = Some(r);
     }
-    pending.flush(&worker, &mut replies).await;
-    replies.into_iter().flatten().collect()
 }
 
-/// Splits a multi-key command per shard, runs the parts concurrently, merges.
+/// The locks of a multi-shard command, per shard: every key, shared for a
+/// read-only command, exclusive otherwise.
+fn key_plans(
+    spec: &CommandSpec,
+    argv: &[Bytes],
+    db: usize,
+    nshards: usize,
+    databases: usize,
+    lend: bool,
+) -> Vec<ShardPlan> {
+    let mut plans = vec![ShardPlan::default(); nshards];
+    let excl = lend || !spec.has(flags::READONLY);
+    let mut pos = Vec::new();
+    spec.lock_keys(argv, db, &mut pos);
+    for (d, p) in pos {
+        // A database out of range: the handler refuses it; nothing to lock.
+        if d >= databases {
+            continue;
+        }
+        let Some(k) = argv.get(p) else { continue };
+        let plan = &mut plans[shard_of(k, nshards)];
+        let before = plan.set.keys.len();
+        plan.set.add(d, k.clone(), excl);
+        if lend && plan.set.keys.len() > before {
+            plan.lend.push(LockKey {
+                db: d,
+                key: k.clone(),
+            });
+        }
+    }
+    plans
+}
+
+fn databases(w: &Worker) -> usize {
+    w.shard.borrow().dbs.len()
+}
+
+/// Splits a multi-key command per shard, runs the parts under one
+/// transaction (every part sees the same instant), merges.
 async fn run_split(
     worker: &Rc<Worker>,
+    tx: Option<&Tx>,
     db: usize,
-    spec: &CommandSpec,
+    spec: &'static CommandSpec,
     handler: Handler,
     merge: Merge,
     argv: Vec<Bytes>,
-    keybuf: &mut Vec<usize>,
 ) -> Reply {
     let n = worker.nshards;
-    keybuf.clear();
-    key_positions(&spec.keys, &argv, keybuf);
+    let mut keybuf = Vec::new();
+    key_positions(&spec.keys, &argv, &mut keybuf);
     let step = spec.keys.step();
     // Per shard: the sub-command and, for each of its keys, the key's index in the original.
     let mut parts: Vec<(Vec<Bytes>, Vec<usize>)> = (0..n)
@@ -253,24 +395,41 @@ async fn run_split(
         parts[shard].1.push(k);
     }
     let nkeys = keybuf.len();
-    // The lock step of DESIGN §5 goes here: a coordinator takes intents on
-    // every involved shard before the parts run (next issue's work).
-    let mut calls = Vec::new();
+    let mut jobs = Vec::new();
     let mut orders = Vec::new();
     for (shard, (sub, order)) in parts.into_iter().enumerate() {
         if order.is_empty() {
             continue;
         }
         orders.push(order);
-        calls.push(worker.call(
+        jobs.push((
             shard,
             vec![Job {
                 db,
-                work: Work::Cmd { handler, argv: sub },
+                work: Work::Cmd {
+                    spec,
+                    handler,
+                    argv: sub,
+                },
             }],
         ));
     }
-    let results: Vec<Reply> = join_all(calls).await.into_iter().flatten().collect();
+    let results: Vec<Reply> = match tx {
+        Some(tx) => {
+            let calls: Vec<_> = jobs
+                .into_iter()
+                .map(|(s, j)| tx.run(worker, s, j))
+                .collect();
+            join_all(calls).await.into_iter().flatten().collect()
+        }
+        None => {
+            let plans = key_plans(spec, &argv, db, n, databases(worker), false);
+            match Tx::begin(worker, &plans).await {
+                Ok(tx) => tx.end(worker, jobs).await.into_iter().flatten().collect(),
+                Err(e) => return Reply::Error(e),
+            }
+        }
+    };
     match merge {
         Merge::Sum => sum(results),
         Merge::Ok => all_ok(results),
@@ -291,29 +450,104 @@ async fn run_split(
     }
 }
 
-/// Runs a keyless command on every shard and merges.
+/// Runs a multi-key command whose keys span shards with its single-shard
+/// handler: under exclusive intents on every key, the values come to this
+/// executor, the handler runs on a scratch shard holding them, and what it
+/// left travels back. Two hops for a standalone command (the lending rides
+/// on the grant, the write-back on the release).
+async fn run_gather(
+    worker: &Rc<Worker>,
+    tx: Option<&Tx>,
+    db: usize,
+    spec: &'static CommandSpec,
+    handler: Handler,
+    argv: Vec<Bytes>,
+) -> Reply {
+    let n = worker.nshards;
+    let plans = key_plans(spec, &argv, db, n, databases(worker), true);
+    let keys: Vec<LockKey> = plans.iter().flat_map(|p| p.lend.iter().cloned()).collect();
+    match tx {
+        Some(tx) => {
+            let mut outs = Vec::new();
+            let mut calls = Vec::new();
+            for (s, p) in plans.iter().enumerate() {
+                if p.lend.is_empty() {
+                    continue;
+                }
+                let out: Arc<Mutex<Vec<Option<Lent>>>> = Default::default();
+                outs.push(out.clone());
+                calls.push(tx.run(worker, s, vec![tx::lend_job(p.lend.clone(), out)]));
+            }
+            join_all(calls).await;
+            let lent = outs
+                .iter()
+                .flat_map(|o| {
+                    o.lock()
+                        .map(|mut g| std::mem::take(&mut *g))
+                        .unwrap_or_default()
+                })
+                .collect();
+            let (reply, items) = tx::run_gathered(worker, db, handler, &argv, &keys, lent);
+            let calls: Vec<_> = tx::writebacks(items, n)
+                .into_iter()
+                .map(|(s, j)| tx.run(worker, s, j))
+                .collect();
+            join_all(calls).await;
+            reply
+        }
+        None => {
+            let mut t = match Tx::begin(worker, &plans).await {
+                Ok(t) => t,
+                Err(e) => return Reply::Error(e),
+            };
+            let lent: Vec<Option<Lent>> =
+                std::mem::take(&mut t.lent).into_iter().flatten().collect();
+            let (reply, items) = tx::run_gathered(worker, db, handler, &argv, &keys, lent);
+            t.end(worker, tx::writebacks(items, n)).await;
+            reply
+        }
+    }
+}
+
+/// Runs a keyless command on every shard (under whole-shard intents, so it
+/// sees one instant) and merges.
 async fn run_all(
     worker: &Rc<Worker>,
+    tx: Option<&Tx>,
     db: usize,
+    spec: &'static CommandSpec,
     handler: Handler,
     merge: Merge,
     argv: Vec<Bytes>,
 ) -> Reply {
-    let calls: Vec<_> = (0..worker.nshards)
-        .map(|shard| {
-            worker.call(
-                shard,
-                vec![Job {
-                    db,
-                    work: Work::Cmd {
-                        handler,
-                        argv: argv.clone(),
-                    },
-                }],
-            )
-        })
-        .collect();
-    let results: Vec<Reply> = join_all(calls).await.into_iter().flatten().collect();
+    let n = worker.nshards;
+    let job = |argv: &Vec<Bytes>| Job {
+        db,
+        work: Work::Cmd {
+            spec,
+            handler,
+            argv: argv.clone(),
+        },
+    };
+    let results: Vec<Reply> = if let Some(tx) = tx {
+        let calls: Vec<_> = (0..n)
+            .map(|s| tx.run(worker, s, vec![job(&argv)]))
+            .collect();
+        join_all(calls).await.into_iter().flatten().collect()
+    } else if n == 1 {
+        worker.call(0, vec![job(&argv)]).await
+    } else {
+        let mut plan = ShardPlan::default();
+        plan.set.add_global(!spec.has(flags::READONLY));
+        let plans = vec![plan; n];
+        match Tx::begin(worker, &plans).await {
+            Ok(tx) => {
+                let jobs = (0..n).map(|s| (s, vec![job(&argv)])).collect();
+                tx.end(worker, jobs).await.into_iter().flatten().collect()
+            }
+            Err(e) => return Reply::Error(e),
+        }
+    };
     match merge {
         Merge::Sum => sum(results),
         Merge::Ok => all_ok(results),

@@ -93,6 +93,14 @@ impl ClientRegistry {
 }
 
 /// One client connection's state.
+/// A MULTI block being queued.
+#[derive(Default)]
+pub struct Multi {
+    pub cmds: Vec<Vec<Bytes>>,
+    /// A command failed to queue: EXEC answers EXECABORT.
+    pub failed: bool,
+}
+
 pub struct Session {
     pub worker: Rc<Worker>,
     pub info: Rc<RefCell<ClientInfo>>,
@@ -102,11 +110,44 @@ pub struct Session {
     pub authenticated: bool,
     /// Set by QUIT (and fatal errors): close after writing the replies.
     pub closing: bool,
+    /// Inside MULTI: the queued commands.
+    pub multi: Option<Multi>,
+    /// Keys this client WATCHes, (db, key), and its dirty flag (set by any
+    /// shard when one of them changes).
+    pub watching: Vec<(usize, Bytes)>,
+    pub watch_dirty: Arc<std::sync::atomic::AtomicBool>,
     config: Arc<Config>,
     config_gen: u64,
 }
 
 impl Session {
+    /// Forgets the client's watched keys on every shard, in the background
+    /// (RESET, disconnect): nothing waits for it.
+    pub fn drop_watches(&mut self) {
+        let keys = std::mem::take(&mut self.watching);
+        self.watch_dirty
+            .store(false, std::sync::atomic::Ordering::Release);
+        if keys.is_empty() {
+            return;
+        }
+        let (w, client) = (self.worker.clone(), self.id);
+        glommio::spawn_local(async move {
+            let mut per: Vec<Vec<(usize, Bytes)>> = vec![Vec::new(); w.nshards];
+            for (db, k) in keys {
+                per[crate::slot::shard_of(&k, w.nshards)].push((db, k));
+            }
+            for (shard, keys) in per.into_iter().enumerate() {
+                if !keys.is_empty() {
+                    w.run_on(shard, 0, move |ctx: &mut crate::shard::Ctx| {
+                        ctx.shard.watch.unwatch(client, &keys);
+                    })
+                    .await;
+                }
+            }
+        })
+        .detach();
+    }
+
     pub fn new(worker: Rc<Worker>, info: Rc<RefCell<ClientInfo>>) -> Session {
         let shared = worker.shared.clone();
         let config = shared.config.load();
@@ -120,6 +161,9 @@ impl Session {
             proto: Protocol::Resp2,
             authenticated: config.requirepass.is_none(),
             closing: false,
+            multi: None,
+            watching: Vec::new(),
+            watch_dirty: Default::default(),
             config,
             config_gen,
         }

@@ -52,7 +52,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "select",
         2,
-        LOADING | STALE | FAST,
+        LOADING | STALE | FAST | SELECTS_DB,
         KeySpec::None,
         session(select),
     )
@@ -345,6 +345,9 @@ fn reset(s: &mut Session, _argv: &[Bytes]) -> Result<Reply, Error> {
     // Redis's clearClientConnectionState: db 0, RESP2, no name, back to the
     // default user (authenticated only if it has no password). The library
     // name and version stay, as in Redis.
+    s.multi = None;
+    s.info.borrow_mut().multi = -1;
+    s.drop_watches();
     s.db = 0;
     set_proto(s, 2);
     {

@@ -10,12 +10,11 @@
 use bytes::Bytes;
 
 use super::table::{flags::*, CommandSpec, KeySpec, LocalFut, Merge};
-use super::{all, args, async_fn, coord, keyed, session, split};
+use super::{all, args, async_fn, gather, keyed, session, split};
 use crate::error::Error;
 use crate::resp::Reply;
 use crate::session::Session;
 use crate::shard::{Ctx, StrValue, Value};
-use crate::slot::shard_of;
 
 pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("del", -2, WRITE, KeySpec::all_from(1), split(del, Merge::Sum))
@@ -33,16 +32,18 @@ pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("type", 2, READONLY | FAST, KeySpec::single(), keyed(type_))
         .doc("generic", "1.0.0", "Determine the type stored at key", "key")
         .complexity("O(1)"),
-    CommandSpec::new("rename", 3, WRITE, KeySpec::range(1, 2, 1), coord(rename, rename_cross))
+    CommandSpec::new("rename", 3, WRITE, KeySpec::range(1, 2, 1), gather(rename))
         .doc("generic", "1.0.0", "Rename a key", "key newkey")
         .complexity("O(1)"),
-    CommandSpec::new("renamenx", 3, WRITE | FAST, KeySpec::range(1, 2, 1), coord(renamenx, renamenx_cross))
+    CommandSpec::new("renamenx", 3, WRITE | FAST, KeySpec::range(1, 2, 1), gather(renamenx))
         .doc("generic", "1.0.0", "Rename a key, only if the new key does not exist", "key newkey")
         .complexity("O(1)"),
-    CommandSpec::new("copy", -3, WRITE | DENYOOM, KeySpec::range(1, 2, 1), coord(copy, copy_cross))
+    CommandSpec::new("copy", -3, WRITE | DENYOOM, KeySpec::range(1, 2, 1), gather(copy))
+        .key_dbs(copy_key_dbs)
         .doc("generic", "6.2.0", "Copy a key", "source destination [DB destination-db] [REPLACE]")
         .complexity("O(N) worst case for collections, where N is the number of nested items. O(1) for string values."),
     CommandSpec::new("move", 3, WRITE | FAST, KeySpec::single(), keyed(move_))
+        .key_dbs(move_key_dbs)
         .doc("generic", "1.0.0", "Move a key to another database", "key db")
         .complexity("O(1)"),
     CommandSpec::new("swapdb", 3, WRITE | FAST, KeySpec::None, all(swapdb, Merge::Ok))
@@ -269,77 +270,6 @@ fn rename_local(ctx: &mut Ctx, argv: &[Bytes], nx: bool) -> Result<Reply, Error>
     Ok(done)
 }
 
-fn rename_cross(s: &mut Session, argv: Vec<Bytes>) -> LocalFut<'_> {
-    Box::pin(async move { rename_across(s, argv, false).await.into() })
-}
-
-fn renamenx_cross(s: &mut Session, argv: Vec<Bytes>) -> LocalFut<'_> {
-    Box::pin(async move { rename_across(s, argv, true).await.into() })
-}
-
-/// RENAME / RENAMENX with the two keys on different shards: take the
-/// source entry off its shard, then store it on the destination's.
-async fn rename_across(s: &mut Session, argv: Vec<Bytes>, nx: bool) -> Result<Reply, Error> {
-    let w = s.worker.clone();
-    let db = s.db;
-    let (src, dst) = (argv[1].clone(), argv[2].clone());
-    let (src_shard, dst_shard) = (shard_of(&src, w.nshards), shard_of(&dst, w.nshards));
-    if nx {
-        let d = dst.clone();
-        if w.run_on(dst_shard, db, move |ctx: &mut Ctx| ctx.lookup(&d).is_some())
-            .await
-        {
-            // Redis looks the source up first: a missing source is an error
-            // even when the destination exists.
-            let k = src.clone();
-            let found = w
-                .run_on(src_shard, db, move |ctx: &mut Ctx| ctx.lookup(&k).is_some())
-                .await;
-            return if found {
-                Ok(Reply::Int(0))
-            } else {
-                Err(Error::NoSuchKey)
-            };
-        }
-    }
-    let k = src.clone();
-    let taken = w
-        .run_on(src_shard, db, move |ctx: &mut Ctx| {
-            let i = ctx.lookup(&k)?;
-            let e = ctx.db().remove_at(i);
-            Some(Moved {
-                value: e.value,
-                expire_at: e.expire_at,
-                lru: lru_clock(ctx.now),
-            })
-        })
-        .await;
-    let Some(m) = taken else {
-        return Err(Error::NoSuchKey);
-    };
-    let back = w
-        .run_on(dst_shard, db, move |ctx: &mut Ctx| {
-            if nx && ctx.lookup(&dst).is_some() {
-                return Some(m);
-            }
-            place(ctx, &dst, m);
-            None
-        })
-        .await;
-    if let Some(m) = back {
-        // RENAMENX lost a race with a writer of the destination: the source
-        // goes back where it was (unless it was written meanwhile).
-        w.run_on(src_shard, db, move |ctx: &mut Ctx| {
-            if ctx.lookup(&src).is_none() {
-                place(ctx, &src, m);
-            }
-        })
-        .await;
-        return Ok(Reply::Int(0));
-    }
-    Ok(if nx { Reply::Int(1) } else { Reply::Ok })
-}
-
 // ---- COPY, MOVE ------------------------------------------------------------
 
 /// COPY's options: (destination db, REPLACE).
@@ -406,31 +336,30 @@ fn copy(ctx: &mut Ctx, argv: &[Bytes]) -> Result<Reply, Error> {
     Ok(put_copy(ctx, dbid, &argv[2], value, expire_at, replace))
 }
 
-fn copy_cross(s: &mut Session, argv: Vec<Bytes>) -> LocalFut<'_> {
-    Box::pin(async move {
-        let databases = s.databases();
-        let (dbid, replace) = match copy_options(&argv, databases, s.db) {
-            Ok(o) => o,
-            Err(e) => return Reply::Error(e),
-        };
-        let w = s.worker.clone();
-        let (src, dst) = (argv[1].clone(), argv[2].clone());
-        let taken = w
-            .run_on(shard_of(&src, w.nshards), s.db, move |ctx: &mut Ctx| {
-                let i = ctx.lookup_read(&src)?;
-                touch_at(ctx, i);
-                let e = ctx.db().entry(i);
-                Some((e.value.clone(), e.expire_at))
-            })
-            .await;
-        let Some((value, expire_at)) = taken else {
-            return Reply::Int(0);
-        };
-        w.run_on(shard_of(&dst, w.nshards), dbid, move |ctx: &mut Ctx| {
-            put_copy(ctx, dbid, &dst, value, expire_at, replace)
-        })
-        .await
-    })
+/// COPY's keys: the source in the current db, the destination in the DB option's.
+fn copy_key_dbs(argv: &[Bytes], db: usize, out: &mut Vec<(usize, usize)>) {
+    out.push((db, 1));
+    let dst = argv
+        .iter()
+        .skip(3)
+        .position(|a| args::is(a, "db"))
+        .and_then(|i| argv.get(i + 4))
+        .and_then(|b| crate::num::parse_i64(b))
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(db);
+    out.push((dst, 2));
+}
+
+/// MOVE's key, in both databases.
+fn move_key_dbs(argv: &[Bytes], db: usize, out: &mut Vec<(usize, usize)>) {
+    out.push((db, 1));
+    if let Some(d) = argv
+        .get(2)
+        .and_then(|b| crate::num::parse_i64(b))
+        .and_then(|n| usize::try_from(n).ok())
+    {
+        out.push((d, 1));
+    }
 }
 
 fn move_(ctx: &mut Ctx, argv: &[Bytes]) -> Result<Reply, Error> {

@@ -8,6 +8,7 @@ pub mod introspect;
 pub mod keys;
 pub mod keyspace;
 pub mod list;
+pub mod multi;
 pub mod server;
 pub mod set;
 pub mod string;
@@ -29,15 +30,6 @@ pub const fn split(handler: Handler, merge: Merge) -> Exec {
     Exec::Keyed {
         handler,
         cross: Cross::Split(merge),
-    }
-}
-
-/// A multi-key command run by `handler` when its keys share a shard, by the
-/// coordinator `coord` otherwise.
-pub const fn coord(handler: Handler, coord: AsyncFn) -> Exec {
-    Exec::Keyed {
-        handler,
-        cross: Cross::Coord(coord),
     }
 }
 

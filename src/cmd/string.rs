@@ -10,9 +10,9 @@
 use bytes::Bytes;
 
 use super::args;
-use super::string_ext::{lcs, lcs_coord, msetnx_coord};
+use super::string_ext::lcs;
 use super::table::{flags::*, CommandSpec, KeySpec, Merge};
-use super::{coord, keyed, split};
+use super::{gather, keyed, split};
 use crate::error::Error;
 use crate::num::IncrFloatError;
 use crate::resp::Reply;
@@ -66,7 +66,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("mset", -3, WRITE | DENYOOM, KeySpec::range(1, -1, 2), split(mset, Merge::Ok))
         .doc("string", "1.0.1", "Set multiple keys to multiple values", "key value [key value ...]")
         .complexity("O(N) where N is the number of keys to set."),
-    CommandSpec::new("msetnx", -3, WRITE | DENYOOM, KeySpec::range(1, -1, 2), coord(msetnx, msetnx_coord))
+    CommandSpec::new("msetnx", -3, WRITE | DENYOOM, KeySpec::range(1, -1, 2), gather(msetnx))
         .doc(
             "string",
             "1.0.1",
@@ -104,7 +104,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("setrange", 4, WRITE | DENYOOM, KeySpec::single(), keyed(setrange))
         .doc("string", "2.2.0", "Overwrite part of a string at key starting at the specified offset", "key offset value")
         .complexity("O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument."),
-    CommandSpec::new("lcs", -3, READONLY, KeySpec::range(1, 2, 1), coord(lcs, lcs_coord))
+    CommandSpec::new("lcs", -3, READONLY, KeySpec::range(1, 2, 1), gather(lcs))
         .doc("string", "7.0.0", "Find longest common substring", "key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN]")
         .complexity("O(N*M) where N and M are the lengths of s1 and s2, respectively"),
 ];

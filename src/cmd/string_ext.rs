@@ -5,14 +5,10 @@
 use bytes::Bytes;
 
 use super::args;
-use super::string::{as_str, set_pairs, PROTO_MAX_BULK_LEN};
-use super::table::LocalFut;
+use super::string::{as_str, PROTO_MAX_BULK_LEN};
 use crate::error::Error;
-use crate::mesh::join_all;
 use crate::resp::Reply;
-use crate::session::Session;
 use crate::shard::Ctx;
-use crate::slot::shard_of;
 
 // ---------------------------------------------------------------------------
 // MSETNX across shards
@@ -21,46 +17,6 @@ use crate::slot::shard_of;
 /// involved shard, then sets each shard's pairs.
 // Both steps stay in this one function so the cross-shard locks (DESIGN §5)
 // can be taken before the check and released after the writes.
-pub fn msetnx_coord(s: &mut Session, argv: Vec<Bytes>) -> LocalFut<'_> {
-    Box::pin(async move {
-        if argv.len().is_multiple_of(2) {
-            return Reply::Error(Error::wrong_arity(b"msetnx"));
-        }
-        let w = s.worker.clone();
-        let db = s.db;
-        let mut parts: Vec<Vec<Bytes>> = vec![Vec::new(); w.nshards];
-        for kv in argv[1..].chunks_exact(2) {
-            parts[shard_of(&kv[0], w.nshards)].extend_from_slice(kv);
-        }
-        let involved: Vec<(usize, Vec<Bytes>)> = parts
-            .into_iter()
-            .enumerate()
-            .filter(|(_, p)| !p.is_empty())
-            .collect();
-
-        // Step 1: does any key exist?
-        let checks: Vec<_> = involved
-            .iter()
-            .map(|(shard, pairs)| {
-                let keys: Vec<Bytes> = pairs.iter().step_by(2).cloned().collect();
-                w.run_on(*shard, db, move |ctx: &mut Ctx| {
-                    keys.iter().any(|k| ctx.lookup(k).is_some())
-                })
-            })
-            .collect();
-        if join_all(checks).await.into_iter().any(|exists| exists) {
-            return Reply::Int(0);
-        }
-
-        // Step 2: set every pair on its shard.
-        let sets: Vec<_> = involved
-            .into_iter()
-            .map(|(shard, pairs)| w.run_on(shard, db, move |ctx: &mut Ctx| set_pairs(ctx, &pairs)))
-            .collect();
-        join_all(sets).await;
-        Reply::Int(1)
-    })
-}
 
 // ---------------------------------------------------------------------------
 // LCS
@@ -92,24 +48,6 @@ pub fn lcs(ctx: &mut Ctx, argv: &[Bytes]) -> Result<Reply, Error> {
 }
 
 /// LCS when its keys live on two shards: fetches both values, computes here.
-pub fn lcs_coord(s: &mut Session, argv: Vec<Bytes>) -> LocalFut<'_> {
-    Box::pin(async move {
-        let w = s.worker.clone();
-        let db = s.db;
-        let fetch = |key: Bytes| {
-            w.run_on(shard_of(&key, w.nshards), db, move |ctx: &mut Ctx| {
-                lcs_value(ctx, &key)
-            })
-        };
-        let mut vals = join_all(vec![fetch(argv[1].clone()), fetch(argv[2].clone())])
-            .await
-            .into_iter();
-        match (vals.next().flatten(), vals.next().flatten()) {
-            (Some(a), Some(b)) => lcs_reply(&a, &b, &argv[3..]).into(),
-            _ => Reply::Error(lcs_wrong_type()),
-        }
-    })
-}
 
 /// LCS options.
 #[derive(Debug, Default, PartialEq)]

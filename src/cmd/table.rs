@@ -47,8 +47,6 @@ pub enum Cross {
     /// Split the keys (with their following arguments, per the key spec's
     /// step) per shard, run the handler on each part, merge.
     Split(Merge),
-    /// A coordinator does it (RENAME across shards, MSETNX, LCS ...).
-    Coord(AsyncFn),
     /// Under locks on every key, the keys' values travel to the
     /// coordinator, the single-shard handler runs there on them, and what it
     /// changed travels back (SMOVE, LMOVE, *STORE, SINTER ...).
@@ -89,6 +87,9 @@ pub mod flags {
     /// Not a Redis flag: the command is allowed inside MULTI but runs at
     /// once instead of being queued (EXEC, DISCARD, MULTI, WATCH, QUIT, RESET).
     pub const TX_CONTROL: u32 = 1 << 17;
+    /// Not a Redis flag: the command changes the connection's db (SELECT);
+    /// EXEC's planner follows it to lock keys in the right db.
+    pub const SELECTS_DB: u32 = 1 << 18;
 
     /// (flag, name) pairs in Redis's order.
     pub const NAMES: &[(u32, &str)] = &[
@@ -137,7 +138,14 @@ pub struct CommandSpec {
     pub exec: Exec,
     pub doc: Doc,
     pub subcommands: &'static [CommandSpec],
+    /// For commands that reach keys in other databases (MOVE, COPY ... DB):
+    /// pushes (db, argument position) for every key the command touches,
+    /// given the connection's db. None: every key is in the connection's db.
+    pub key_dbs: Option<KeyDbs>,
 }
+
+/// See `CommandSpec::key_dbs`.
+pub type KeyDbs = fn(argv: &[Bytes], db: usize, out: &mut Vec<(usize, usize)>);
 
 impl CommandSpec {
     /// A command with the given shape; `doc` and `subcommands` are set with the builders below.
@@ -162,6 +170,32 @@ impl CommandSpec {
                 syntax: "",
             },
             subcommands: &[],
+            key_dbs: None,
+        }
+    }
+
+    pub const fn key_dbs(mut self, f: KeyDbs) -> CommandSpec {
+        self.key_dbs = Some(f);
+        self
+    }
+
+    /// Every (db, argument position) of a key the command touches when run
+    /// from database `db`.
+    pub fn lock_keys(&self, argv: &[Bytes], db: usize, out: &mut Vec<(usize, usize)>) {
+        if let Some(f) = self.key_dbs {
+            f(argv, db, out);
+            return;
+        }
+        let mut pos = Vec::new();
+        crate::cmd::keys::key_positions(&self.keys, argv, &mut pos);
+        out.extend(pos.into_iter().map(|p| (db, p)));
+    }
+
+    /// The command's handler, for the kinds that have one.
+    pub fn handler(&self) -> Option<Handler> {
+        match self.exec {
+            Exec::Keyed { handler, .. } | Exec::All { handler, .. } => Some(handler),
+            _ => None,
         }
     }
 
@@ -269,6 +303,7 @@ static FAMILIES: &[&[CommandSpec]] = &[
     super::introspect::COMMANDS,
     super::list::COMMANDS,
     super::set::COMMANDS,
+    super::multi::COMMANDS,
 ];
 
 fn table() -> &'static HashMap<&'static [u8], &'static CommandSpec> {

@@ -3,6 +3,7 @@
 //! synchronous and single-threaded; the executor owns it through a RefCell
 //! that is never held across an await.
 
+pub mod locks;
 pub mod store;
 pub mod ttl;
 pub mod value;
