@@ -125,8 +125,7 @@ impl Session {
     /// (RESET, disconnect): nothing waits for it.
     pub fn drop_watches(&mut self) {
         let keys = std::mem::take(&mut self.watching);
-        self.watch_dirty
-            .store(false, std::sync::atomic::Ordering::Release);
+        self.watch_dirty = Default::default();
         if keys.is_empty() {
             return;
         }

@@ -161,7 +161,7 @@ impl Tx {
                 }
             }
             tx.end(w, back).await;
-            if codes.iter().any(|&c| c == -2) {
+            if codes.contains(&-2) {
                 return Err(Error::err("shard unavailable"));
             }
         }

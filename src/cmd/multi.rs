@@ -160,8 +160,9 @@ fn watch(s: &mut Session, argv: Vec<Bytes>) -> LocalFut<'_> {
 /// dirty flag.
 pub async fn unwatch_all(s: &mut Session) {
     let keys = std::mem::take(&mut s.watching);
-    s.watch_dirty
-        .store(false, std::sync::atomic::Ordering::Release);
+    // A fresh flag: shards may still set the old one until they process
+    // the unwatch.
+    s.watch_dirty = Default::default();
     if keys.is_empty() {
         return;
     }

@@ -1,6 +1,5 @@
-//! The parts of the string family that reach beyond one shard or one key:
-//! LCS (the algorithm, its single-shard handler and its coordinator) and the
-//! MSETNX coordinator. The table entries are in `string`.
+//! LCS: the algorithm and its handler (keys on different shards reach it
+//! through the router's gather path). The table entry is in `string`.
 
 use bytes::Bytes;
 
@@ -9,14 +8,6 @@ use super::string::{as_str, PROTO_MAX_BULK_LEN};
 use crate::error::Error;
 use crate::resp::Reply;
 use crate::shard::Ctx;
-
-// ---------------------------------------------------------------------------
-// MSETNX across shards
-
-/// MSETNX when its keys span shards: checks that no key exists on any
-/// involved shard, then sets each shard's pairs.
-// Both steps stay in this one function so the cross-shard locks (DESIGN §5)
-// can be taken before the check and released after the writes.
 
 // ---------------------------------------------------------------------------
 // LCS
@@ -46,8 +37,6 @@ pub fn lcs(ctx: &mut Ctx, argv: &[Bytes]) -> Result<Reply, Error> {
         _ => Err(lcs_wrong_type()),
     }
 }
-
-/// LCS when its keys live on two shards: fetches both values, computes here.
 
 /// LCS options.
 #[derive(Debug, Default, PartialEq)]

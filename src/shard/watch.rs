@@ -22,6 +22,9 @@ pub struct Watcher {
     pub expired: bool,
 }
 
+/// For SWAPDB: (exists, expired) of a key in the db's new contents.
+pub type Replaced<'a> = dyn Fn(&[u8]) -> (bool, bool) + 'a;
+
 /// Watched keys of one shard, by (db, key).
 #[derive(Default, Debug)]
 pub struct WatchTable {
@@ -87,11 +90,12 @@ impl WatchTable {
         };
         for w in list.iter_mut() {
             if w.expired {
+                // Deleted now: no logical change, and from here on it is an
+                // ordinary watched key. Still there: Redis leaves it alone.
                 if !exists {
-                    // The stale key is gone now: no logical change.
                     w.expired = false;
-                    continue;
                 }
+                continue;
             }
             w.flag.store(true, Ordering::Release);
         }
@@ -105,7 +109,7 @@ impl WatchTable {
         &mut self,
         db: usize,
         in_emptied: impl Fn(&[u8]) -> bool,
-        replaced: Option<&dyn Fn(&[u8]) -> (bool, bool)>,
+        replaced: Option<&Replaced<'_>>,
     ) {
         for ((d, key), list) in self.keys.iter_mut() {
             if *d != db {
