@@ -211,6 +211,9 @@ pub async fn run_block(s: &mut Session, cmds: Vec<Vec<Bytes>>, tx: Option<&Tx>) 
     b.finish().await
 }
 
+/// At most this many split commands share one transaction.
+const MAX_SQUASH: usize = 64;
+
 /// The commands of one batch (or one EXEC block) on their way.
 struct Batch<'t> {
     worker: Rc<Worker>,
@@ -219,6 +222,10 @@ struct Batch<'t> {
     keybuf: Vec<usize>,
     /// The transaction everything runs under (EXEC), if any.
     tx: Option<&'t Tx>,
+    /// Consecutive split commands waiting to run as one transaction, and
+    /// the intents they need.
+    splits: Vec<SplitCmd>,
+    split_plans: Vec<ShardPlan>,
 }
 
 impl<'t> Batch<'t> {
@@ -230,7 +237,20 @@ impl<'t> Batch<'t> {
             replies: (0..n).map(|_| None).collect(),
             keybuf: Vec::new(),
             tx,
+            splits: Vec::new(),
+            split_plans: Vec::new(),
         }
+    }
+
+    /// Runs the waiting split commands (after what was batched before them).
+    async fn run_splits(&mut self) {
+        if self.splits.is_empty() {
+            return;
+        }
+        self.flush().await;
+        let cmds = std::mem::take(&mut self.splits);
+        let plans = std::mem::take(&mut self.split_plans);
+        run_splits(&self.worker, self.tx, cmds, plans, &mut self.replies).await;
     }
 
     async fn flush(&mut self) {
@@ -241,6 +261,7 @@ impl<'t> Batch<'t> {
     }
 
     async fn finish(mut self) -> Vec<Reply> {
+        self.run_splits().await;
         self.flush().await;
         self.replies.into_iter().flatten().collect()
     }
@@ -259,9 +280,42 @@ impl<'t> Batch<'t> {
             self.replies[idx] = Some(Reply::Error(e));
             return;
         }
+        let route = match spec.exec {
+            Exec::Keyed { .. } => Some(route(spec, &argv, n, home, &mut self.keybuf)),
+            _ => None,
+        };
+        if let (
+            Some(Route::Many),
+            Exec::Keyed {
+                handler,
+                cross: Cross::Split(merge),
+            },
+        ) = (&route, spec.exec)
+        {
+            let db = s.db;
+            if self.tx.is_none() {
+                let plans = key_plans(spec, &argv, db, n, databases(&worker), false);
+                if self.split_plans.is_empty() {
+                    self.split_plans = plans;
+                } else {
+                    for (all, p) in self.split_plans.iter_mut().zip(plans) {
+                        for (k, x) in p.set.keys {
+                            all.set.add(k.db, k.key, x);
+                        }
+                    }
+                }
+            }
+            self.splits
+                .push(split_cmd(idx, n, db, spec, handler, merge, &argv));
+            if self.splits.len() >= MAX_SQUASH {
+                self.run_splits().await;
+            }
+            return;
+        }
+        self.run_splits().await;
         let r = match spec.exec {
             Exec::Keyed { handler, cross } => {
-                match route(spec, &argv, n, home, &mut self.keybuf) {
+                match route.unwrap_or(Route::One(home)) {
                     Route::One(shard) => {
                         let job = Job {
                             db: s.db,
@@ -294,9 +348,8 @@ impl<'t> Batch<'t> {
                         self.flush().await;
                         match cross {
                             Cross::Never => Reply::Error(Error::err("command keys span shards")),
-                            Cross::Split(merge) => {
-                                run_split(&worker, self.tx, s.db, spec, handler, merge, argv).await
-                            }
+                            // Taken above.
+                            Cross::Split(_) => Reply::Nil,
                             Cross::Gather => {
                                 run_gather(&worker, self.tx, s.db, spec, handler, argv).await
                             }
@@ -369,73 +422,68 @@ fn databases(w: &Worker) -> usize {
     w.shard.borrow().dbs.len()
 }
 
-/// Splits a multi-key command per shard, runs the parts under one
-/// transaction (every part sees the same instant), merges.
-async fn run_split(
-    worker: &Rc<Worker>,
-    tx: Option<&Tx>,
+/// A multi-key command split per shard: the sub-command for each shard
+/// and, for each of its keys, the key's index in the original.
+struct SplitCmd {
+    idx: usize,
+    merge: Merge,
+    nkeys: usize,
+    parts: Vec<(usize, Job, Vec<usize>)>,
+}
+
+fn split_cmd(
+    idx: usize,
+    n: usize,
     db: usize,
     spec: &'static CommandSpec,
     handler: Handler,
     merge: Merge,
-    argv: Vec<Bytes>,
-) -> Reply {
-    let n = worker.nshards;
+    argv: &[Bytes],
+) -> SplitCmd {
     let mut keybuf = Vec::new();
-    key_positions(&spec.keys, &argv, &mut keybuf);
+    key_positions(&spec.keys, argv, &mut keybuf);
     let step = spec.keys.step();
-    // Per shard: the sub-command and, for each of its keys, the key's index in the original.
-    let mut parts: Vec<(Vec<Bytes>, Vec<usize>)> = (0..n)
+    let mut per: Vec<(Vec<Bytes>, Vec<usize>)> = (0..n)
         .map(|_| (vec![argv[0].clone()], Vec::new()))
         .collect();
     for (k, &p) in keybuf.iter().enumerate() {
         let shard = shard_of(&argv[p], n);
         let end = (p + step).min(argv.len());
-        parts[shard].0.extend_from_slice(&argv[p..end]);
-        parts[shard].1.push(k);
+        per[shard].0.extend_from_slice(&argv[p..end]);
+        per[shard].1.push(k);
     }
-    let nkeys = keybuf.len();
-    let mut jobs = Vec::new();
-    let mut orders = Vec::new();
-    for (shard, (sub, order)) in parts.into_iter().enumerate() {
-        if order.is_empty() {
-            continue;
-        }
-        orders.push(order);
-        jobs.push((
-            shard,
-            vec![Job {
+    let parts = per
+        .into_iter()
+        .enumerate()
+        .filter(|(_, (_, order))| !order.is_empty())
+        .map(|(shard, (sub, order))| {
+            let job = Job {
                 db,
                 work: Work::Cmd {
                     spec,
                     handler,
                     argv: sub,
                 },
-            }],
-        ));
+            };
+            (shard, job, order)
+        })
+        .collect();
+    SplitCmd {
+        idx,
+        merge,
+        nkeys: keybuf.len(),
+        parts,
     }
-    let results: Vec<Reply> = match tx {
-        Some(tx) => {
-            let calls: Vec<_> = jobs
-                .into_iter()
-                .map(|(s, j)| tx.run(worker, s, j))
-                .collect();
-            join_all(calls).await.into_iter().flatten().collect()
-        }
-        None => {
-            let plans = key_plans(spec, &argv, db, n, databases(worker), false);
-            match Tx::begin(worker, &plans).await {
-                Ok(tx) => tx.end(worker, jobs).await.into_iter().flatten().collect(),
-                Err(e) => return Reply::Error(e),
-            }
-        }
-    };
+}
+
+/// Merges the per-shard replies of a split command (in `parts` order).
+fn merge_split(merge: Merge, nkeys: usize, results: Vec<(Vec<usize>, Reply)>) -> Reply {
     match merge {
-        Merge::Sum => sum(results),
-        Merge::Ok => all_ok(results),
+        Merge::Sum => sum(results.into_iter().map(|(_, r)| r).collect()),
+        Merge::Ok => all_ok(results.into_iter().map(|(_, r)| r).collect()),
         Merge::Array => {
             let mut out: Vec<Reply> = (0..nkeys).map(|_| Reply::Nil).collect();
-            for (order, r) in orders.into_iter().zip(results) {
+            for (order, r) in results {
                 match r {
                     Reply::Array(items) => {
                         for (k, item) in order.into_iter().zip(items) {
@@ -447,6 +495,72 @@ async fn run_split(
             }
             Reply::Array(out)
         }
+    }
+}
+
+/// Runs consecutive split commands of a pipeline (MSET, MGET, DEL ...
+/// spanning shards) as one transaction: one grant hop and one execution
+/// hop per shard for the whole run, whatever its length (Dragonfly calls it
+/// squashing). Each command still sees one instant, and so does the run.
+async fn run_splits(
+    worker: &Rc<Worker>,
+    tx: Option<&Tx>,
+    cmds: Vec<SplitCmd>,
+    plans: Vec<ShardPlan>,
+    replies: &mut [Option<Reply>],
+) {
+    let n = worker.nshards;
+    let mut per: Vec<Vec<Job>> = (0..n).map(|_| Vec::new()).collect();
+    let mut layout = Vec::with_capacity(cmds.len());
+    for c in cmds {
+        let mut where_ = Vec::with_capacity(c.parts.len());
+        for (shard, job, order) in c.parts {
+            where_.push((shard, per[shard].len(), order));
+            per[shard].push(job);
+        }
+        layout.push((c.idx, c.merge, c.nkeys, where_));
+    }
+    let jobs: Vec<(usize, Vec<Job>)> = per
+        .into_iter()
+        .enumerate()
+        .filter(|(_, j)| !j.is_empty())
+        .collect();
+    let shards: Vec<usize> = jobs.iter().map(|(s, _)| *s).collect();
+    let results: Vec<Vec<Reply>> = match tx {
+        Some(tx) => {
+            let calls: Vec<_> = jobs
+                .into_iter()
+                .map(|(s, j)| tx.run(worker, s, j))
+                .collect();
+            join_all(calls).await
+        }
+        None => match Tx::begin(worker, &plans).await {
+            Ok(tx) => tx.end(worker, jobs).await,
+            Err(e) => {
+                for (idx, ..) in layout {
+                    replies[idx] = Some(Reply::Error(e.clone()));
+                }
+                return;
+            }
+        },
+    };
+    let mut results: Vec<Vec<Option<Reply>>> = results
+        .into_iter()
+        .map(|v| v.into_iter().map(Some).collect())
+        .collect();
+    for (idx, merge, nkeys, where_) in layout {
+        let parts = where_
+            .into_iter()
+            .map(|(shard, i, order)| {
+                let at = shards.iter().position(|&s| s == shard);
+                let r = at
+                    .and_then(|a| results[a].get_mut(i))
+                    .and_then(|r| r.take())
+                    .unwrap_or(Reply::Nil);
+                (order, r)
+            })
+            .collect();
+        replies[idx] = Some(merge_split(merge, nkeys, parts));
     }
 }
 

@@ -526,3 +526,40 @@ fn watch_increments_from_many_clients_are_exact() {
     );
     eprintln!("watch increments: {want} done in {attempts} EXEC attempts");
 }
+
+#[test]
+fn pipelined_cross_shard_commands_keep_their_order() {
+    let srv = TestServer::start();
+    let k = keys_on_distinct_shards(4);
+    let mut c = srv.client();
+    let mut p = redis::pipe();
+    let mut want = Vec::new();
+    for i in 0..40 {
+        let v = i.to_string();
+        p.cmd("MSET")
+            .arg(&k[0])
+            .arg(&v)
+            .arg(&k[1])
+            .arg(&v)
+            .arg(&k[2])
+            .arg(&v);
+        want.push(Value::Okay);
+        p.cmd("MGET").arg(&k[2]).arg(&k[1]).arg(&k[0]).arg(&k[3]);
+        want.push(Value::Array(vec![bulk(&v), bulk(&v), bulk(&v), Value::Nil]));
+        if i % 3 == 0 {
+            // A single-shard command between the cross-shard ones.
+            p.cmd("INCR").arg(&k[1]);
+            want.push(Value::Int(i + 1));
+            p.cmd("EXISTS").arg(&k[0]).arg(&k[1]).arg(&k[3]);
+            want.push(Value::Int(2));
+        }
+        if i % 5 == 0 {
+            p.cmd("DEL").arg(&k[0]).arg(&k[3]);
+            want.push(Value::Int(1));
+            p.cmd("MGET").arg(&k[0]).arg(&k[2]);
+            want.push(Value::Array(vec![Value::Nil, bulk(&v)]));
+        }
+    }
+    let got: Vec<Value> = p.query(&mut c).expect("pipeline");
+    assert_eq!(got, want);
+}
