@@ -199,6 +199,8 @@ pub struct Worker {
     req_tx: Option<Senders<Request>>,
     pending: RefCell<hashbrown::HashMap<u64, Rc<RefCell<Slot>>>>,
     next_token: Cell<u64>,
+    /// The config generation `shard.limits` was copied from.
+    limits_gen: Cell<u64>,
     pub stats: WorkerStats,
 }
 
@@ -230,6 +232,7 @@ impl Worker {
             req_tx,
             pending: RefCell::new(Default::default()),
             next_token: Cell::new(1),
+            limits_gen: Cell::new(u64::MAX),
             stats: WorkerStats::default(),
         }
     }
@@ -251,6 +254,7 @@ impl Worker {
         match job.work {
             Work::Cmd { handler, argv, .. } => {
                 let mut shard = self.shard.borrow_mut();
+                self.sync_limits(&mut shard);
                 let mut ctx = Ctx::new(&mut shard, job.db, now);
                 handler(&mut ctx, &argv).into()
             }
@@ -267,6 +271,17 @@ impl Worker {
                 }
                 Reply::Nil
             }
+        }
+    }
+
+    /// Copies the encoding thresholds again after a CONFIG SET (one atomic
+    /// load per command otherwise).
+    #[inline]
+    pub fn sync_limits(&self, shard: &mut Shard) {
+        let g = self.shared.config.generation();
+        if g != self.limits_gen.get() {
+            self.limits_gen.set(g);
+            shard.limits = crate::shard::Limits::from_config(&self.shared.config.load());
         }
     }
 

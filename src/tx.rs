@@ -261,7 +261,8 @@ pub fn run_gathered(
 ) -> (Reply, Vec<(LockKey, Option<Lent>, bool)>) {
     let now = now_ms();
     let (databases, limits) = {
-        let home = w.shard.borrow();
+        let mut home = w.shard.borrow_mut();
+        w.sync_limits(&mut home);
         (home.dbs.len(), home.limits)
     };
     let mut sh = Shard::new(w.id, w.nshards, databases, now);
