@@ -301,17 +301,19 @@ fn keys_of(cmd: &CommandSpec, args: &[Bytes]) -> Result<Vec<usize>, Error> {
     // key_positions quietly stops at the end of argv; GETKEYS must instead
     // reject a numkeys that is not a count or points past the end.
     if let KeySpec::Keynum {
+        fixed,
         numkeys,
         first,
         step,
-        ..
     } = cmd.keys
     {
         let n = args
             .get(numkeys as usize)
             .and_then(|b| crate::num::parse_i64(b))
             .ok_or_else(invalid_args)?;
-        if n < 0 {
+        // A destination with no source (ZUNIONSTORE d 0 ...) is refused
+        // too, as Redis's zunionInterDiffStoreGetKeys does.
+        if n < 0 || (n == 0 && fixed > 0) {
             return Err(invalid_args());
         }
         let last = numkeys as i64 + first as i64 + (n - 1) * step.max(1) as i64;
@@ -769,7 +771,8 @@ mod tests {
             Ok(vec![1, 3, 4])
         );
         assert_eq!(keys_of(&zu, &argv("zunionstore d 1 a b")), Ok(vec![1, 3]));
-        assert_eq!(keys_of(&zu, &argv("zunionstore d 0 a")), Ok(vec![1]));
+        // redis-server 7.0 refuses a destination without sources.
+        assert_eq!(keys_of(&zu, &argv("zunionstore d 0 a")), invalid);
         assert_eq!(keys_of(&zu, &argv("zunionstore d 3 a b")), invalid);
         assert_eq!(keys_of(&zu, &argv("zunionstore d -1 a b")), invalid);
         assert_eq!(keys_of(&zu, &argv("zunionstore d x a b")), invalid);

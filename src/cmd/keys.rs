@@ -111,12 +111,14 @@ pub fn key_positions(spec: &KeySpec, argv: &[Bytes], out: &mut Vec<usize>) {
             }
             let start = numkeys as i64 + first as i64;
             let step = step.max(1) as i64;
+            // A count that runs past the end makes the command a syntax
+            // error: like Redis's getkeys procs, name none of its "keys"
+            // (they would be options, and could span shards for nothing).
+            if start.saturating_add((n - 1).saturating_mul(step)) >= argc {
+                return;
+            }
             for k in 0..n {
-                let i = start + k * step;
-                if i >= argc {
-                    break;
-                }
-                out.push(i as usize);
+                out.push((start + k * step) as usize);
             }
         }
         KeySpec::Custom(f) => out.extend(f(argv).into_iter().filter(|&i| i < argv.len())),
@@ -159,6 +161,24 @@ mod tests {
         assert_eq!(out, vec![1, 3, 4]);
         out.clear();
         key_positions(&spec, &argv("zunionstore d 99 a"), &mut out);
-        assert_eq!(out, vec![1, 3]);
+        assert_eq!(out, vec![1]);
+        out.clear();
+        key_positions(&spec, &argv("zunionstore d 3 a aggregate sum"), &mut out);
+        assert_eq!(out, vec![1, 3, 4, 5]);
+        out.clear();
+        key_positions(&spec, &argv("zunionstore d 0 a"), &mut out);
+        assert_eq!(out, vec![1]);
+        out.clear();
+        let zmpop = KeySpec::Keynum {
+            fixed: 0,
+            numkeys: 1,
+            first: 1,
+            step: 1,
+        };
+        key_positions(&zmpop, &argv("zmpop 2 a b min"), &mut out);
+        assert_eq!(out, vec![2, 3]);
+        out.clear();
+        key_positions(&zmpop, &argv("zmpop 9223372036854775807 a min"), &mut out);
+        assert!(out.is_empty());
     }
 }

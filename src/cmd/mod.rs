@@ -4,6 +4,7 @@
 pub mod args;
 pub mod connection;
 pub mod expire;
+pub mod hash;
 pub mod introspect;
 pub mod keys;
 pub mod keyspace;
@@ -14,6 +15,8 @@ pub mod set;
 pub mod string;
 pub mod string_ext;
 pub mod table;
+pub mod zset;
+pub mod zset_ext;
 
 use table::{AsyncFn, Cross, Exec, Handler, Merge, SessionFn};
 

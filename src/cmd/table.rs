@@ -304,6 +304,8 @@ static FAMILIES: &[&[CommandSpec]] = &[
     super::list::COMMANDS,
     super::set::COMMANDS,
     super::multi::COMMANDS,
+    super::hash::COMMANDS,
+    super::zset::COMMANDS,
 ];
 
 fn table() -> &'static HashMap<&'static [u8], &'static CommandSpec> {

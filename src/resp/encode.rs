@@ -74,6 +74,16 @@ pub fn encode(reply: &Reply, proto: Protocol, out: &mut BytesMut) {
                 encode(v, proto, out);
             }
         }
+        Reply::Pairs(pairs) => {
+            write_len(out, b'*', if resp3 { pairs.len() } else { pairs.len() * 2 });
+            for (a, b) in pairs {
+                if resp3 {
+                    out.extend_from_slice(b"*2\r\n");
+                }
+                encode(a, proto, out);
+                encode(b, proto, out);
+            }
+        }
         Reply::Set(items) => {
             write_len(out, if resp3 { b'~' } else { b'*' }, items.len());
             for item in items {
@@ -341,6 +351,15 @@ mod tests {
             b"%2\r\n$1\r\na\r\n:1\r\n$1\r\nb\r\n#t\r\n",
         );
         check(Reply::Map(vec![]), b"*0\r\n", b"%0\r\n");
+        check(
+            Reply::Pairs(vec![
+                (Reply::bulk(b"a"), Reply::bulk(b"1")),
+                (Reply::bulk(b"b"), Reply::Double(0.5)),
+            ]),
+            b"*4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$3\r\n0.5\r\n",
+            b"*2\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n*2\r\n$1\r\nb\r\n,0.5\r\n",
+        );
+        check(Reply::Pairs(vec![]), b"*0\r\n", b"*0\r\n");
         check(
             Reply::Set(vec![Reply::bulk(b"m"), Reply::Double(0.5)]),
             b"*2\r\n$1\r\nm\r\n$3\r\n0.5\r\n",

@@ -3,11 +3,14 @@
 //! synchronous and single-threaded; the executor owns it through a RefCell
 //! that is never held across an await.
 
+pub mod hash;
 pub mod locks;
 pub mod store;
 pub mod ttl;
 pub mod value;
 pub mod watch;
+pub mod zset;
+pub mod zset_tree;
 
 pub use store::{Db, Entry, Found};
 pub use value::{StrValue, Value};

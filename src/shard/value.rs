@@ -11,6 +11,10 @@ pub enum Value {
     List(std::collections::VecDeque<Box<[u8]>>),
     /// A set: never empty in the keyspace.
     Set(hashbrown::HashSet<Box<[u8]>>),
+    /// A hash (listpack or hashtable): never empty in the keyspace.
+    Hash(super::hash::Hash),
+    /// A sorted set: never empty in the keyspace.
+    ZSet(super::zset::ZSet),
 }
 
 /// Redis 7.0's `set-max-intset-entries` default.
@@ -105,6 +109,8 @@ impl Value {
             Value::Str(_) => "string",
             Value::List(_) => "list",
             Value::Set(_) => "set",
+            Value::Hash(_) => "hash",
+            Value::ZSet(_) => "zset",
         }
     }
 
@@ -126,6 +132,8 @@ impl Value {
                 "intset"
             }
             Value::Set(_) => "hashtable",
+            Value::Hash(h) => h.encoding(),
+            Value::ZSet(z) => z.encoding(),
         }
     }
 
@@ -143,6 +151,8 @@ impl Value {
                 s.capacity() * (std::mem::size_of::<Box<[u8]>>() + 1)
                     + s.iter().map(|m| m.len()).sum::<usize>()
             }
+            Value::Hash(h) => h.heap_size(),
+            Value::ZSet(z) => z.heap_size(),
         }
     }
 }
