@@ -190,7 +190,10 @@ pub async fn execute_batch(s: &mut Session, cmds: Vec<Vec<Bytes>>) -> Vec<Reply>
             }
         }
         match checked {
-            Ok(spec) => b.step(s, idx, spec, argv).await,
+            Ok(spec) => match b.fast(s, idx, spec, argv) {
+                Ok(()) => {}
+                Err(argv) => b.step(s, idx, spec, argv).await,
+            },
             Err(e) => b.replies[idx] = Some(Reply::Error(e)),
         }
     }
@@ -264,6 +267,47 @@ impl<'t> Batch<'t> {
         self.run_splits().await;
         self.flush().await;
         self.replies.into_iter().flatten().collect()
+    }
+
+    /// The common case without an await: a single-shard command, run on
+    /// the home shard now or batched for its shard. Err gives the command
+    /// back for `step`.
+    #[inline]
+    fn fast(
+        &mut self,
+        s: &Session,
+        idx: usize,
+        spec: &'static CommandSpec,
+        argv: Vec<Bytes>,
+    ) -> Result<(), Vec<Bytes>> {
+        let Exec::Keyed { handler, .. } = spec.exec else {
+            return Err(argv);
+        };
+        if !self.splits.is_empty() || partial_group(spec, &argv).is_some() {
+            return Err(argv);
+        }
+        let (n, home) = (self.worker.nshards, self.worker.id);
+        let Route::One(shard) = route(spec, &argv, n, home, &mut self.keybuf) else {
+            return Err(argv);
+        };
+        if shard == home && self.tx.is_none() && !self.worker.locks_idle() {
+            return Err(argv);
+        }
+        s.info.borrow_mut().last_cmd = spec.name;
+        let job = Job {
+            db: s.db,
+            work: Work::Cmd {
+                spec,
+                handler,
+                argv,
+            },
+        };
+        if shard != home {
+            self.pending.push(shard, idx, job);
+        } else {
+            self.replies[idx] = Some(self.worker.run_job(job, now_ms()));
+        }
+        Ok(())
     }
 
     async fn step(
