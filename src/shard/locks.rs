@@ -77,20 +77,38 @@ pub struct LockSet {
     pub keys: Vec<(LockKey, bool)>,
     /// The whole shard: None, shared (Some(false)) or exclusive (Some(true)).
     pub global: Option<bool>,
+    /// Position of each key in `keys`, once there are many.
+    index: Option<hashbrown::HashMap<LockKey, usize>>,
 }
 
 impl LockSet {
     /// Adds a key; an exclusive intent wins over a shared one on the same key.
     pub fn add(&mut self, db: usize, key: Bytes, excl: bool) {
-        if let Some(k) = self
-            .keys
-            .iter_mut()
-            .find(|(k, _)| k.db == db && k.key == key)
-        {
-            k.1 |= excl;
+        // Small sets (the usual case) search linearly; big ones (squashed
+        // pipelines, EXEC blocks) keep an index so adding stays O(1).
+        if self.keys.len() >= 16 && self.index.is_none() {
+            let mut idx = hashbrown::HashMap::with_capacity(self.keys.len() * 2);
+            for (i, (k, _)) in self.keys.iter().enumerate() {
+                idx.insert(k.clone(), i);
+            }
+            self.index = Some(idx);
+        }
+        let found = match &self.index {
+            Some(idx) => idx.get(&KeyRef { db, key: &key[..] }).copied(),
+            None => self
+                .keys
+                .iter()
+                .position(|(k, _)| k.db == db && k.key == key),
+        };
+        if let Some(i) = found {
+            self.keys[i].1 |= excl;
             return;
         }
-        self.keys.push((LockKey { db, key }, excl));
+        let k = LockKey { db, key };
+        if let Some(idx) = &mut self.index {
+            idx.insert(k.clone(), self.keys.len());
+        }
+        self.keys.push((k, excl));
     }
 
     /// Adds a whole-shard intent.
@@ -298,13 +316,31 @@ impl LockTable {
         if e.set.global.is_some() {
             self.global.retain(|h| h.id != id);
         }
-        let waiting: Vec<TxId> = self
-            .txs
-            .iter()
-            .filter(|(_, e)| !e.granted)
-            .map(|(id, _)| *id)
-            .collect();
-        for t in waiting {
+        // Only transactions queued on what was released can have become
+        // runnable: those on its keys, or every waiting one if it held the
+        // whole shard.
+        let mut candidates: Vec<TxId> = if e.set.global.is_some() {
+            self.txs
+                .iter()
+                .filter(|(_, t)| !t.granted)
+                .map(|(id, _)| *id)
+                .collect()
+        } else {
+            let mut c: Vec<TxId> = e
+                .set
+                .keys
+                .iter()
+                .filter_map(|(k, _)| self.keys.get(k))
+                .flatten()
+                .map(|h| h.id)
+                .chain(self.global.iter().map(|h| h.id))
+                .collect();
+            c.sort_unstable();
+            c.dedup();
+            c
+        };
+        candidates.retain(|t| self.txs.get(t).is_some_and(|t| !t.granted));
+        for t in candidates {
             if self.runnable(t) {
                 if let Some(e) = self.txs.get_mut(&t) {
                     e.granted = true;
@@ -388,6 +424,19 @@ mod tests {
             Err(Rejected)
         );
         assert_eq!(t.schedule(6, set(&[("b", true)])), Ok(true));
+    }
+
+    #[test]
+    fn big_sets_dedupe_through_their_index() {
+        let mut s = LockSet::default();
+        for round in 0..2 {
+            for i in 0..40 {
+                s.add(0, Bytes::from(format!("k{i}")), round == 1 && i % 2 == 0);
+            }
+        }
+        s.add(1, Bytes::from_static(b"k0"), false);
+        assert_eq!(s.keys.len(), 41);
+        assert!(s.keys[0].1 && !s.keys[1].1 && !s.keys[40].1);
     }
 
     #[test]
