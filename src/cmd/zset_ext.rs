@@ -11,6 +11,7 @@ use super::args;
 use super::zset::{as_zset, entries_reply, lex_range, rank_span, score_range, Span};
 use crate::error::Error;
 use crate::resp::Reply;
+use crate::shard::set::{Member, SetValue};
 use crate::shard::zset::{cmp_key, ZSet};
 use crate::shard::{Ctx, Value};
 
@@ -269,7 +270,9 @@ impl Aggregate {
 enum Src<'a> {
     Missing,
     Z(&'a ZSet),
-    Set(&'a hashbrown::HashSet<Box<[u8]>>),
+    /// A set, with its members' text when it is an intset (which holds
+    /// integers, not text).
+    Set(&'a SetValue, &'a [Box<[u8]>]),
 }
 
 impl<'a> Src<'a> {
@@ -277,7 +280,7 @@ impl<'a> Src<'a> {
         match self {
             Src::Missing => 0,
             Src::Z(z) => z.len(),
-            Src::Set(s) => s.len(),
+            Src::Set(s, _) => s.len(),
         }
     }
 
@@ -285,7 +288,7 @@ impl<'a> Src<'a> {
         match self {
             Src::Missing => None,
             Src::Z(z) => z.score(m),
-            Src::Set(s) => s.contains(m).then_some(1.0),
+            Src::Set(s, _) => s.contains(m).then_some(1.0),
         }
     }
 
@@ -303,10 +306,19 @@ impl<'a> Src<'a> {
                     }
                 }
             }
-            Src::Set(set) => {
-                for m in set.iter() {
+            Src::Set(SetValue::Ints(_), texts) => {
+                for m in texts {
                     if !f(m, 1.0) {
                         return;
+                    }
+                }
+            }
+            Src::Set(set, _) => {
+                for m in set.iter() {
+                    if let Member::Str(m) = m {
+                        if !f(m, 1.0) {
+                            return;
+                        }
                     }
                 }
             }
@@ -316,7 +328,7 @@ impl<'a> Src<'a> {
     fn same(&self, other: &Src) -> bool {
         match (self, other) {
             (Src::Z(a), Src::Z(b)) => std::ptr::eq(*a, *b),
-            (Src::Set(a), Src::Set(b)) => std::ptr::eq(*a, *b),
+            (Src::Set(a, _), Src::Set(b, _)) => std::ptr::eq(*a, *b),
             _ => false,
         }
     }
@@ -454,13 +466,24 @@ fn setop_generic(
     )?;
     let limits = ctx.shard.limits;
     let db = ctx.db();
+    // Intset members formatted once, so that every input lends `&[u8]` members.
+    let texts: Vec<Vec<Box<[u8]>>> = found
+        .iter()
+        .map(|i| match i.map(|i| &db.entry(i).value) {
+            Some(Value::Set(s @ SetValue::Ints(_))) => {
+                s.iter().map(|m| m.with_bytes(|b| b.into())).collect()
+            }
+            _ => Vec::new(),
+        })
+        .collect();
     let mut srcs: Vec<(Src, f64)> = found
         .iter()
         .zip(&opts.weights)
-        .map(|(i, &w)| {
+        .zip(&texts)
+        .map(|((i, &w), texts)| {
             let src = match i.map(|i| &db.entry(i).value) {
                 Some(Value::ZSet(z)) => Src::Z(z),
-                Some(Value::Set(s)) => Src::Set(s),
+                Some(Value::Set(s)) => Src::Set(s, texts),
                 _ => Src::Missing,
             };
             (src, w)

@@ -4,7 +4,9 @@
 //! that is never held across an await.
 
 pub mod hash;
+pub mod intset;
 pub mod locks;
+pub mod set;
 pub mod store;
 pub mod ttl;
 pub mod value;

@@ -9,16 +9,13 @@ pub enum Value {
     Str(StrValue),
     /// A list (Redis's quicklist): never empty in the keyspace.
     List(std::collections::VecDeque<Box<[u8]>>),
-    /// A set: never empty in the keyspace.
-    Set(hashbrown::HashSet<Box<[u8]>>),
+    /// A set (intset or hashtable): never empty in the keyspace.
+    Set(super::set::SetValue),
     /// A hash (listpack or hashtable): never empty in the keyspace.
     Hash(super::hash::Hash),
     /// A sorted set: never empty in the keyspace.
     ZSet(super::zset::ZSet),
 }
-
-/// Redis 7.0's `set-max-intset-entries` default.
-pub const SET_MAX_INTSET_ENTRIES: usize = 512;
 
 /// A string value: an integer when its text is the canonical form of an i64
 /// (Redis's `int` encoding), raw bytes otherwise.
@@ -122,16 +119,7 @@ impl Value {
             Value::Str(StrValue::Raw(_) | StrValue::Buf(_)) => "raw",
             // Redis 7.0 always reports lists as quicklists.
             Value::List(_) => "quicklist",
-            // Computed from the members: Redis keeps a set converted to a
-            // hashtable even after its non-integers are removed; ringkv does not.
-            Value::Set(s)
-                if s.len() <= SET_MAX_INTSET_ENTRIES
-                    && s.iter()
-                        .all(|m| m.len() <= 20 && crate::num::parse_i64(m).is_some()) =>
-            {
-                "intset"
-            }
-            Value::Set(_) => "hashtable",
+            Value::Set(s) => s.encoding(),
             Value::Hash(h) => h.encoding(),
             Value::ZSet(z) => z.encoding(),
         }
@@ -147,10 +135,7 @@ impl Value {
                 l.capacity() * std::mem::size_of::<Box<[u8]>>()
                     + l.iter().map(|m| m.len()).sum::<usize>()
             }
-            Value::Set(s) => {
-                s.capacity() * (std::mem::size_of::<Box<[u8]>>() + 1)
-                    + s.iter().map(|m| m.len()).sum::<usize>()
-            }
+            Value::Set(s) => s.heap_size(),
             Value::Hash(h) => h.heap_size(),
             Value::ZSet(z) => z.heap_size(),
         }
