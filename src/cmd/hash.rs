@@ -392,25 +392,9 @@ fn hscan(ctx: &mut Ctx, argv: &[Bytes]) -> Result<Reply, Error> {
     // Redis looks the key up before reading the options: a missing key
     // answers an empty scan whatever follows.
     let Some(i) = find(ctx, &argv[1], true)? else {
-        return Ok(scan_reply(0, Vec::new()));
+        return Ok(super::keyspace::scan_reply(0, Vec::new()));
     };
-    let mut count = 10usize;
-    let mut pattern: Option<&[u8]> = None;
-    let mut c = args::Cursor::new(argv, 3);
-    while let Some(opt) = c.next() {
-        if args::is(opt, "count") && c.remaining() > 0 {
-            let n = args::int(c.value()?)?;
-            if n < 1 {
-                return Err(Error::Syntax);
-            }
-            count = usize::try_from(n).unwrap_or(usize::MAX);
-        } else if args::is(opt, "match") && c.remaining() > 0 {
-            let p = c.value()?;
-            pattern = (&p[..] != b"*").then_some(&p[..]);
-        } else {
-            return Err(Error::Syntax);
-        }
-    }
+    let (count, pattern) = super::keyspace::collection_scan_opts(argv)?;
     let h = as_hash(ctx, i)?;
     let mut items = Vec::new();
     let mut visited = 0usize;
@@ -424,11 +408,5 @@ fn hscan(ctx: &mut Ctx, argv: &[Bytes]) -> Result<Reply, Error> {
         }
         visited < count
     });
-    Ok(scan_reply(next, items))
-}
-
-fn scan_reply(cursor: u64, items: Vec<Reply>) -> Reply {
-    let mut digits = Vec::with_capacity(20);
-    crate::num::format_u64(cursor, &mut digits);
-    Reply::Array(vec![Reply::Bulk(Bytes::from(digits)), Reply::Array(items)])
+    Ok(super::keyspace::scan_reply(next, items))
 }

@@ -522,6 +522,35 @@ struct ScanArgs {
     typ: Option<Bytes>,
 }
 
+/// HSCAN / SSCAN / ZSCAN's options after the cursor (argv[3..]): COUNT
+/// (at least 1) and MATCH (None for `*`).
+pub fn collection_scan_opts(argv: &[Bytes]) -> Result<(usize, Option<&[u8]>), Error> {
+    let (mut count, mut pattern) = (10usize, None);
+    let mut c = args::Cursor::new(argv, 3);
+    while let Some(opt) = c.next() {
+        if args::is(opt, "count") && c.remaining() > 0 {
+            let n = args::int(c.value()?)?;
+            if n < 1 {
+                return Err(Error::Syntax);
+            }
+            count = usize::try_from(n).unwrap_or(usize::MAX);
+        } else if args::is(opt, "match") && c.remaining() > 0 {
+            let p = c.value()?;
+            pattern = (&p[..] != b"*").then_some(&p[..]);
+        } else {
+            return Err(Error::Syntax);
+        }
+    }
+    Ok((count, pattern))
+}
+
+/// A SCAN-family reply: the next cursor and the items.
+pub fn scan_reply(cursor: u64, items: Vec<Reply>) -> Reply {
+    let mut digits = Vec::with_capacity(20);
+    crate::num::format_u64(cursor, &mut digits);
+    Reply::Array(vec![Reply::Bulk(Bytes::from(digits)), Reply::Array(items)])
+}
+
 fn scan_args(argv: &[Bytes]) -> Result<ScanArgs, Error> {
     let cursor = parse_scan_cursor(&argv[1]).ok_or_else(|| Error::err("invalid cursor"))?;
     let mut a = ScanArgs {

@@ -567,29 +567,10 @@ fn sscan(ctx: &mut Ctx, argv: &[Bytes]) -> Result<Reply, Error> {
     let cursor =
         super::keyspace::parse_scan_cursor(&argv[2]).ok_or_else(|| Error::err("invalid cursor"))?;
     let Some(i) = find_set(ctx, &argv[1], true)? else {
-        return Ok(Reply::Array(vec![
-            Reply::bulk_static("0"),
-            Reply::Array(Vec::new()),
-        ]));
+        return Ok(super::keyspace::scan_reply(0, Vec::new()));
     };
     // Options are read only once the key is known to be a set, as in Redis.
-    let mut count = 10usize;
-    let mut pattern: Option<&[u8]> = None;
-    let mut c = args::Cursor::new(argv, 3);
-    while let Some(opt) = c.next() {
-        if args::is(opt, "count") && c.remaining() > 0 {
-            let n = args::int(c.value()?)?;
-            if n < 1 {
-                return Err(Error::Syntax);
-            }
-            count = usize::try_from(n).unwrap_or(usize::MAX);
-        } else if args::is(opt, "match") && c.remaining() > 0 {
-            let p = c.value()?;
-            pattern = (&p[..] != b"*").then_some(&p[..]);
-        } else {
-            return Err(Error::Syntax);
-        }
-    }
+    let (count, pattern) = super::keyspace::collection_scan_opts(argv)?;
     let s = as_set(ctx, i)?;
     let mut found = Vec::new();
     let next = s.scan(cursor, count, |m| {
@@ -599,8 +580,5 @@ fn sscan(ctx: &mut Ctx, argv: &[Bytes]) -> Result<Reply, Error> {
             }
         })
     });
-    Ok(Reply::Array(vec![
-        Reply::bulk_string(next.to_string()),
-        Reply::Array(found),
-    ]))
+    Ok(super::keyspace::scan_reply(next, found))
 }

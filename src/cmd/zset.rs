@@ -774,31 +774,10 @@ fn zscan(ctx: &mut Ctx, argv: &[Bytes]) -> Result<Reply, Error> {
     let cursor =
         super::keyspace::parse_scan_cursor(&argv[2]).ok_or_else(|| Error::err("invalid cursor"))?;
     let Some(i) = ctx.lookup_read(&argv[1]) else {
-        return Ok(Reply::Array(vec![
-            Reply::bulk_static("0"),
-            Reply::Array(Vec::new()),
-        ]));
+        return Ok(super::keyspace::scan_reply(0, Vec::new()));
     };
     let z = as_zset(ctx, i)?;
-    let mut count = 10usize;
-    let mut pattern: Option<&Bytes> = None;
-    let mut j = 3;
-    while j < argv.len() {
-        let more = argv.len() - j >= 2;
-        if args::is(&argv[j], "count") && more {
-            let n = args::int(&argv[j + 1])?;
-            if n < 1 {
-                return Err(Error::Syntax);
-            }
-            count = usize::try_from(n).unwrap_or(usize::MAX);
-        } else if args::is(&argv[j], "match") && more {
-            let p = &argv[j + 1];
-            pattern = (&p[..] != b"*").then_some(p);
-        } else {
-            return Err(Error::Syntax);
-        }
-        j += 2;
-    }
+    let (count, pattern) = super::keyspace::collection_scan_opts(argv)?;
     let mut out = Vec::new();
     let next = z.scan(cursor, count, |m, s| {
         if pattern.is_some_and(|p| !crate::glob::glob_match(p, m, false)) {
@@ -807,10 +786,7 @@ fn zscan(ctx: &mut Ctx, argv: &[Bytes]) -> Result<Reply, Error> {
         out.push(Reply::bulk(m));
         out.push(Reply::bulk_string(fmt_double(s)));
     });
-    Ok(Reply::Array(vec![
-        Reply::bulk_string(next.to_string()),
-        Reply::Array(out),
-    ]))
+    Ok(super::keyspace::scan_reply(next, out))
 }
 
 #[cfg(test)]
