@@ -259,11 +259,9 @@ impl Worker {
                 handler(&mut ctx, &argv).into()
             }
             Work::Fn(f) => f(self, job.db),
-            Work::Lock(lj) => match self.lock_now(lj) {
-                Ok(r) => r,
-                // Only `serve_now` sends lock jobs here; it never defers alone.
-                Err(_) => Reply::Int(-1),
-            },
+            // Lock jobs travel alone and `serve_now` takes them; one inside a
+            // batch is refused, never scheduled half-way.
+            Work::Lock(_) => Reply::Error(crate::error::Error::err("lock job in a batch")),
             Work::Cancel(id) => {
                 let waiting = self.locks.borrow().state(id) == Some(false);
                 if waiting {
@@ -326,8 +324,10 @@ impl Worker {
 
     /// Schedules a lock job: Ok(reply) when decided now, Err(job) when it
     /// has to wait for its grant.
-    fn lock_now(&self, lj: Box<LockJob>) -> Result<Reply, Box<LockJob>> {
-        let r = self.locks.borrow_mut().schedule(lj.id, lj.set.clone());
+    fn lock_now(&self, mut lj: Box<LockJob>) -> Result<Reply, Box<LockJob>> {
+        // The table keeps the set; the job keeps what the grant needs.
+        let set = std::mem::take(&mut lj.set);
+        let r = self.locks.borrow_mut().schedule(lj.id, set);
         match r {
             Err(locks::Rejected) => Ok(Reply::Int(0)),
             Ok(true) => Ok(self.granted(&lj)),

@@ -430,7 +430,8 @@ impl<'t> Batch<'t> {
 }
 
 /// The locks of a multi-shard command, per shard: every key, shared for a
-/// read-only command, exclusive otherwise.
+/// read-only command, exclusive otherwise (always exclusive, and lent, for
+/// the gather path).
 fn key_plans(
     spec: &CommandSpec,
     argv: &[Bytes],
@@ -440,6 +441,22 @@ fn key_plans(
     lend: bool,
 ) -> Vec<ShardPlan> {
     let mut plans = vec![ShardPlan::default(); nshards];
+    add_key_intents(&mut plans, spec, argv, db, databases, lend);
+    plans
+}
+
+/// Adds a command's keys (run from database `db`) to per-shard plans:
+/// shared for a read-only command, exclusive otherwise; with `lend`,
+/// exclusive and lent to the coordinator.
+pub fn add_key_intents(
+    plans: &mut [ShardPlan],
+    spec: &CommandSpec,
+    argv: &[Bytes],
+    db: usize,
+    databases: usize,
+    lend: bool,
+) {
+    let n = plans.len();
     let excl = lend || !spec.has(flags::READONLY);
     let mut pos = Vec::new();
     spec.lock_keys(argv, db, &mut pos);
@@ -449,7 +466,7 @@ fn key_plans(
             continue;
         }
         let Some(k) = argv.get(p) else { continue };
-        let plan = &mut plans[shard_of(k, nshards)];
+        let plan = &mut plans[shard_of(k, n)];
         let before = plan.set.keys.len();
         plan.set.add(d, k.clone(), excl);
         if lend && plan.set.keys.len() > before {
@@ -459,7 +476,6 @@ fn key_plans(
             });
         }
     }
-    plans
 }
 
 fn databases(w: &Worker) -> usize {

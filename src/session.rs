@@ -121,30 +121,20 @@ pub struct Session {
 }
 
 impl Session {
+    /// Takes the client's watched keys and gives it a fresh dirty flag
+    /// (shards may still set the old one until they process the unwatch).
+    pub fn take_watches(&mut self) -> Vec<(usize, Bytes)> {
+        self.watch_dirty = Default::default();
+        std::mem::take(&mut self.watching)
+    }
+
     /// Forgets the client's watched keys on every shard, in the background
     /// (RESET, disconnect): nothing waits for it.
     pub fn drop_watches(&mut self) {
-        let keys = std::mem::take(&mut self.watching);
-        self.watch_dirty = Default::default();
-        if keys.is_empty() {
-            return;
+        let keys = self.take_watches();
+        if !keys.is_empty() {
+            glommio::spawn_local(unwatch(self.worker.clone(), self.id, keys)).detach();
         }
-        let (w, client) = (self.worker.clone(), self.id);
-        glommio::spawn_local(async move {
-            let mut per: Vec<Vec<(usize, Bytes)>> = vec![Vec::new(); w.nshards];
-            for (db, k) in keys {
-                per[crate::slot::shard_of(&k, w.nshards)].push((db, k));
-            }
-            for (shard, keys) in per.into_iter().enumerate() {
-                if !keys.is_empty() {
-                    w.run_on(shard, 0, move |ctx: &mut crate::shard::Ctx| {
-                        ctx.shard.watch.unwatch(client, &keys);
-                    })
-                    .await;
-                }
-            }
-        })
-        .detach();
     }
 
     pub fn new(worker: Rc<Worker>, info: Rc<RefCell<ClientInfo>>) -> Session {
@@ -185,4 +175,23 @@ impl Session {
     pub fn databases(&mut self) -> usize {
         self.config().databases
     }
+}
+
+/// Removes `client`'s watches of `keys` on their shards.
+pub async fn unwatch(w: Rc<Worker>, client: u64, keys: Vec<(usize, Bytes)>) {
+    let mut per: Vec<Vec<(usize, Bytes)>> = vec![Vec::new(); w.nshards];
+    for (db, k) in keys {
+        per[crate::slot::shard_of(&k, w.nshards)].push((db, k));
+    }
+    let calls: Vec<_> = per
+        .into_iter()
+        .enumerate()
+        .filter(|(_, keys)| !keys.is_empty())
+        .map(|(shard, keys)| {
+            w.run_on(shard, 0, move |ctx: &mut crate::shard::Ctx| {
+                ctx.shard.watch.unwatch(client, &keys);
+            })
+        })
+        .collect();
+    crate::mesh::join_all(calls).await;
 }

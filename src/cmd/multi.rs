@@ -146,7 +146,7 @@ fn watch(s: &mut Session, argv: Vec<Bytes>) -> LocalFut<'_> {
                             let at = ctx.db().entry(i).expire_at;
                             at != 0 && at <= ctx.now
                         });
-                        ctx.shard.watch.watch(db, &k, client, &flag, expired);
+                        ctx.shard.watch.watch(db, k, client, &flag, expired);
                     }
                 })
             })
@@ -159,30 +159,10 @@ fn watch(s: &mut Session, argv: Vec<Bytes>) -> LocalFut<'_> {
 /// Forgets every watched key of the client, on every shard, and clears its
 /// dirty flag.
 pub async fn unwatch_all(s: &mut Session) {
-    let keys = std::mem::take(&mut s.watching);
-    // A fresh flag: shards may still set the old one until they process
-    // the unwatch.
-    s.watch_dirty = Default::default();
-    if keys.is_empty() {
-        return;
+    let keys = s.take_watches();
+    if !keys.is_empty() {
+        crate::session::unwatch(s.worker.clone(), s.id, keys).await;
     }
-    let w = s.worker.clone();
-    let client = s.id;
-    let mut per: Vec<Vec<(usize, Bytes)>> = vec![Vec::new(); w.nshards];
-    for (db, k) in keys {
-        per[shard_of(&k, w.nshards)].push((db, k));
-    }
-    let calls: Vec<_> = per
-        .into_iter()
-        .enumerate()
-        .filter(|(_, keys)| !keys.is_empty())
-        .map(|(shard, keys)| {
-            w.run_on(shard, 0, move |ctx: &mut Ctx| {
-                ctx.shard.watch.unwatch(client, &keys);
-            })
-        })
-        .collect();
-    join_all(calls).await;
 }
 
 fn dirty(s: &Session) -> bool {
@@ -236,21 +216,13 @@ fn plan(s: &mut Session, cmds: &[Vec<Bytes>]) -> Vec<ShardPlan> {
     let databases = s.databases();
     let mut plans = vec![ShardPlan::default(); n];
     let mut db = s.db;
-    let mut pos = Vec::new();
     for argv in cmds {
         let Ok(spec) = router::check(s, argv) else {
             continue;
         };
         match spec.exec {
             Exec::Keyed { .. } => {
-                let excl = !spec.has(READONLY);
-                pos.clear();
-                spec.lock_keys(argv, db, &mut pos);
-                for &(d, p) in &pos {
-                    if let (true, Some(k)) = (d < databases, argv.get(p)) {
-                        plans[shard_of(k, n)].set.add(d, k.clone(), excl);
-                    }
-                }
+                router::add_key_intents(&mut plans, spec, argv, db, databases, false);
             }
             Exec::All { .. } => {
                 for p in plans.iter_mut() {

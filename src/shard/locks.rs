@@ -167,11 +167,6 @@ impl LockTable {
         self.txs.is_empty()
     }
 
-    /// Number of transactions scheduled here (INFO).
-    pub fn len(&self) -> usize {
-        self.txs.len()
-    }
-
     /// Whether a command outside any transaction touching `keys` (and the
     /// whole shard when `global`) must wait: some transaction holds a
     /// conflicting intent.

@@ -11,6 +11,10 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use bytes::Bytes;
+
+use super::locks::{KeyRef, LockKey};
+
 /// One client watching one key.
 #[derive(Debug)]
 pub struct Watcher {
@@ -28,7 +32,7 @@ pub type Replaced<'a> = dyn Fn(&[u8]) -> (bool, bool) + 'a;
 /// Watched keys of one shard, by (db, key).
 #[derive(Default, Debug)]
 pub struct WatchTable {
-    keys: hashbrown::HashMap<(usize, Box<[u8]>), Vec<Watcher>>,
+    keys: hashbrown::HashMap<LockKey, Vec<Watcher>>,
 }
 
 impl WatchTable {
@@ -37,29 +41,16 @@ impl WatchTable {
         self.keys.is_empty()
     }
 
-    /// Number of watched keys (INFO's watching_clients / watched_keys).
-    pub fn len(&self) -> usize {
-        self.keys.len()
-    }
-
-    /// Number of distinct clients watching something here.
-    pub fn clients(&self) -> usize {
-        let mut ids: Vec<u64> = self.keys.values().flatten().map(|w| w.client).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        ids.len()
-    }
-
     /// Starts watching; a key the client already watches stays as it was.
     pub fn watch(
         &mut self,
         db: usize,
-        key: &[u8],
+        key: Bytes,
         client: u64,
         flag: &Arc<AtomicBool>,
         expired: bool,
     ) {
-        let list = self.keys.entry((db, key.into())).or_default();
+        let list = self.keys.entry(LockKey { db, key }).or_default();
         if list.iter().any(|w| w.client == client) {
             return;
         }
@@ -71,12 +62,13 @@ impl WatchTable {
     }
 
     /// Stops `client` watching the given keys.
-    pub fn unwatch(&mut self, client: u64, keys: &[(usize, bytes::Bytes)]) {
+    pub fn unwatch(&mut self, client: u64, keys: &[(usize, Bytes)]) {
         for (db, key) in keys {
-            if let Some(list) = self.keys.get_mut(&(*db, Box::<[u8]>::from(&key[..]))) {
+            let k = KeyRef { db: *db, key };
+            if let Some(list) = self.keys.get_mut(&k) {
                 list.retain(|w| w.client != client);
                 if list.is_empty() {
-                    self.keys.remove(&(*db, Box::<[u8]>::from(&key[..])));
+                    self.keys.remove(&k);
                 }
             }
         }
@@ -84,8 +76,7 @@ impl WatchTable {
 
     /// A key was modified or deleted; `exists` says whether it is in the db now.
     pub fn touch(&mut self, db: usize, key: &[u8], exists: bool) {
-        // A lookup by (db, key) needs an owned key; most shards watch nothing.
-        let Some(list) = self.keys.get_mut(&(db, Box::<[u8]>::from(key))) else {
+        let Some(list) = self.keys.get_mut(&KeyRef { db, key }) else {
             return;
         };
         for w in list.iter_mut() {
@@ -111,13 +102,13 @@ impl WatchTable {
         in_emptied: impl Fn(&[u8]) -> bool,
         replaced: Option<&Replaced<'_>>,
     ) {
-        for ((d, key), list) in self.keys.iter_mut() {
-            if *d != db {
+        for (k, list) in self.keys.iter_mut() {
+            if k.db != db {
                 continue;
             }
-            let existed = in_emptied(key);
+            let existed = in_emptied(&k.key);
             let (exists_new, expired_new) = match replaced {
-                Some(f) => f(key),
+                Some(f) => f(&k.key),
                 None => (false, false),
             };
             if !existed && !exists_new {
@@ -146,12 +137,12 @@ impl WatchTable {
     pub fn expired_since(
         &self,
         client: u64,
-        keys: &[(usize, bytes::Bytes)],
+        keys: &[(usize, Bytes)],
         expired: impl Fn(usize, &[u8]) -> bool,
     ) -> bool {
         keys.iter().any(|(db, key)| {
             self.keys
-                .get(&(*db, Box::<[u8]>::from(&key[..])))
+                .get(&KeyRef { db: *db, key })
                 .and_then(|l| l.iter().find(|w| w.client == client))
                 .is_some_and(|w| !w.expired && expired(*db, key))
         })
@@ -170,8 +161,8 @@ mod tests {
     fn touch_marks_watchers_of_that_key_only() {
         let mut t = WatchTable::default();
         let (a, b) = (flag(), flag());
-        t.watch(0, b"k", 1, &a, false);
-        t.watch(0, b"j", 2, &b, false);
+        t.watch(0, Bytes::from_static(b"k"), 1, &a, false);
+        t.watch(0, Bytes::from_static(b"j"), 2, &b, false);
         t.touch(0, b"k", true);
         assert!(a.load(Ordering::Acquire));
         assert!(!b.load(Ordering::Acquire));
@@ -183,7 +174,7 @@ mod tests {
     fn stale_key_deleted_is_no_change() {
         let mut t = WatchTable::default();
         let a = flag();
-        t.watch(0, b"k", 1, &a, true);
+        t.watch(0, Bytes::from_static(b"k"), 1, &a, true);
         t.touch(0, b"k", false);
         assert!(!a.load(Ordering::Acquire));
         // Once deleted it is an ordinary watched key.
@@ -195,8 +186,8 @@ mod tests {
     fn flush_touches_only_existing_keys() {
         let mut t = WatchTable::default();
         let (a, b) = (flag(), flag());
-        t.watch(0, b"x", 1, &a, false);
-        t.watch(0, b"y", 2, &b, false);
+        t.watch(0, Bytes::from_static(b"x"), 1, &a, false);
+        t.watch(0, Bytes::from_static(b"y"), 2, &b, false);
         t.touch_db(0, |k| k == b"x", None);
         assert!(a.load(Ordering::Acquire));
         assert!(!b.load(Ordering::Acquire));
@@ -206,8 +197,8 @@ mod tests {
     fn unwatch_removes() {
         let mut t = WatchTable::default();
         let a = flag();
-        t.watch(0, b"x", 1, &a, false);
-        t.unwatch(1, &[(0, bytes::Bytes::from_static(b"x"))]);
+        t.watch(0, Bytes::from_static(b"x"), 1, &a, false);
+        t.unwatch(1, &[(0, Bytes::from_static(b"x"))]);
         assert!(t.is_empty());
         t.touch(0, b"x", true);
         assert!(!a.load(Ordering::Acquire));
