@@ -116,6 +116,10 @@ pub struct Session {
     /// shard when one of them changes).
     pub watching: Vec<(usize, Bytes)>,
     pub watch_dirty: Arc<std::sync::atomic::AtomicBool>,
+    /// While EXEC runs its block: the transaction holding the block's
+    /// intents (0 otherwise). Coordinating commands (`Exec::Async`) run
+    /// their shard work under it instead of taking intents of their own.
+    pub exec_tx: crate::shard::locks::TxId,
     config: Arc<Config>,
     config_gen: u64,
 }
@@ -153,6 +157,7 @@ impl Session {
             multi: None,
             watching: Vec::new(),
             watch_dirty: Default::default(),
+            exec_tx: 0,
             config,
             config_gen,
         }

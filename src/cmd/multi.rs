@@ -200,7 +200,9 @@ fn exec(s: &mut Session, _argv: Vec<Bytes>) -> LocalFut<'_> {
             unwatch_all(s).await;
             return Reply::NilArray;
         }
+        s.exec_tx = tx.id;
         let replies = router::run_block(s, m.cmds, Some(&tx)).await;
+        s.exec_tx = 0;
         tx.end(&w, Vec::new()).await;
         unwatch_all(s).await;
         Reply::Array(replies)
