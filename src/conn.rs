@@ -61,6 +61,9 @@ async fn serve_loop(s: &mut Session, stream: &mut TcpStream) -> std::io::Result<
     let mut wbuf = BytesMut::with_capacity(READ_CHUNK);
     let mut parser = Parser::new();
     let mut cmds = Vec::new();
+    // A blocking command parsed after others waits here: it runs alone,
+    // after the replies before it went out.
+    let mut held: Option<Vec<bytes::Bytes>> = None;
     loop {
         // Read what is there. Small reads land in a scratch buffer zeroed
         // once and are copied (a request is usually tens of bytes; zeroing a
@@ -97,6 +100,24 @@ async fn serve_loop(s: &mut Session, stream: &mut TcpStream) -> std::io::Result<
         }
         // Parse every complete command; run them; one write for all replies.
         loop {
+            if let Some(argv) = held.take() {
+                if !wbuf.is_empty() {
+                    s.worker
+                        .stats
+                        .net_output
+                        .set(s.worker.stats.net_output.get() + wbuf.len() as u64);
+                    stream.write_all(&wbuf).await?;
+                    wbuf.clear();
+                }
+                let replies = run_blocking(s, stream, &mut rbuf, &mut scratch, argv).await;
+                for r in &replies {
+                    encode(r, s.proto, &mut wbuf);
+                }
+                if s.closing {
+                    break;
+                }
+                continue;
+            }
             let mut limits = ParseLimits {
                 max_bulk_len: max_bulk,
                 authenticated: s.authenticated,
@@ -106,6 +127,10 @@ async fn serve_loop(s: &mut Session, stream: &mut TcpStream) -> std::io::Result<
             loop {
                 match parser.next(&mut rbuf, &limits) {
                     Ok(Some(argv)) => {
+                        if may_block(&argv[0]) {
+                            held = Some(argv);
+                            break;
+                        }
                         cmds.push(argv);
                         // Until authenticated, run commands one at a time:
                         // AUTH changes what the parser accepts next.
@@ -122,6 +147,9 @@ async fn serve_loop(s: &mut Session, stream: &mut TcpStream) -> std::io::Result<
                 limits.authenticated = s.authenticated;
             }
             if cmds.is_empty() && fatal.is_none() {
+                if held.is_some() {
+                    continue;
+                }
                 break;
             }
             if !cmds.is_empty() {
@@ -161,6 +189,67 @@ async fn serve_loop(s: &mut Session, stream: &mut TcpStream) -> std::io::Result<
         }
         if rbuf.is_empty() && rbuf.capacity() > 4 * 1024 * 1024 {
             rbuf = BytesMut::with_capacity(READ_CHUNK);
+        }
+    }
+}
+
+/// Whether a command name is one of the blocking commands (a cheap first
+/// look before the table: most names fail on the first byte).
+fn may_block(name: &[u8]) -> bool {
+    const NAMES: [&[u8]; 10] = [
+        b"blpop",
+        b"brpop",
+        b"blmove",
+        b"brpoplpush",
+        b"blmpop",
+        b"bzpopmin",
+        b"bzpopmax",
+        b"bzmpop",
+        b"xread",
+        b"xreadgroup",
+    ];
+    match name.first() {
+        Some(b'b' | b'B' | b'x' | b'X') => NAMES.iter().any(|n| n.eq_ignore_ascii_case(name)),
+        _ => false,
+    }
+}
+
+/// Runs one blocking command while still reading the socket: a client that
+/// disconnects while blocked is unblocked (and forgotten by the shards);
+/// what it sends meanwhile is kept for after the command.
+async fn run_blocking(
+    s: &mut Session,
+    stream: &mut TcpStream,
+    rbuf: &mut BytesMut,
+    scratch: &mut [u8],
+    argv: Vec<bytes::Bytes>,
+) -> Vec<Reply> {
+    enum Ev {
+        Done(Vec<Reply>),
+        Read(std::io::Result<usize>),
+    }
+    let info = s.info.clone();
+    let limit = s.config().client_query_buffer_limit;
+    let exec = router::execute_batch(s, vec![argv]);
+    futures_lite::pin!(exec);
+    let mut reading = true;
+    loop {
+        let ev = if reading && rbuf.len() < limit {
+            let read = async { Ev::Read(stream.read(&mut scratch[..]).await) };
+            let done = async { Ev::Done(exec.as_mut().await) };
+            futures_lite::future::or(done, read).await
+        } else {
+            Ev::Done(exec.as_mut().await)
+        };
+        match ev {
+            Ev::Done(r) => return r,
+            Ev::Read(Ok(n)) if n > 0 => rbuf.extend_from_slice(&scratch[..n]),
+            Ev::Read(_) => {
+                reading = false;
+                let mut i = info.borrow_mut();
+                i.unblock(crate::session::Unblock::Closed);
+                i.killed = true;
+            }
         }
     }
 }

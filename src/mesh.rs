@@ -21,6 +21,7 @@ use glommio::channels::shared_channel::{
 use crate::cmd::table::{CommandSpec, Exec, Handler};
 use crate::resp::Reply;
 use crate::server::Shared;
+use crate::shard::blocked::{self, Blocked, Waiter};
 use crate::shard::locks::{self, KeyRef, LockKey, LockSet, LockTable, TxId};
 use crate::shard::{now_ms, Ctx, Shard, Value};
 
@@ -43,6 +44,50 @@ pub enum Work {
     Lock(Box<LockJob>),
     /// Cancel a transaction still waiting here (a no-op once granted).
     Cancel(TxId),
+    /// A blocking command: try it, and register its client as a waiter on
+    /// its keys here if it found nothing (blocking.rs).
+    Block(Box<BlockJob>),
+}
+
+/// A blocking command's visit to one shard.
+pub struct BlockJob {
+    /// The waiter, with the command as it will be served here.
+    pub blocked: Blocked,
+    /// The keys it waits on here, and their positions in the command.
+    pub keys: Vec<Bytes>,
+    pub pos: Vec<usize>,
+    /// Run the command first and register only if it found nothing (all
+    /// its keys live here); otherwise only register (and reply the
+    /// prepared arguments).
+    pub try_first: bool,
+    /// Register at all (false: the call does not block, e.g. XREAD
+    /// without BLOCK, or a retry that only tries).
+    pub register: bool,
+}
+
+/// The reply of a `Work::Block` try that registered a waiter instead of
+/// answering (a real handler never replies empty raw bytes).
+pub fn blocked_marker() -> Reply {
+    Reply::Raw(Bytes::new())
+}
+
+/// Whether a reply is the blocked marker.
+pub fn is_blocked_marker(r: &Reply) -> bool {
+    matches!(r, Reply::Raw(b) if b.is_empty())
+}
+
+/// Whether a blocking command's reply means "nothing there" (its timeout reply).
+pub fn is_nothing(r: &Reply) -> bool {
+    matches!(r, Reply::Nil | Reply::NilArray)
+}
+
+/// The command and arguments of a job that runs a command.
+fn job_cmd(j: &Job) -> Option<(&'static CommandSpec, &[Bytes])> {
+    match &j.work {
+        Work::Cmd { spec, argv, .. } => Some((spec, argv)),
+        Work::Block(b) => Some((b.blocked.spec, &b.blocked.argv)),
+        _ => None,
+    }
 }
 
 /// A transaction's request for intents on one shard.
@@ -182,9 +227,10 @@ pub async fn connect<T: Send + 'static>(
     (Senders { peers }, receivers)
 }
 
-struct Slot {
-    value: Option<Vec<Reply>>,
-    waker: Option<Waker>,
+/// Where the replies to a call (or a blocked client's reply) land.
+pub struct Slot {
+    pub value: Option<Vec<Reply>>,
+    pub waker: Option<Waker>,
 }
 
 /// Executor-local state: the shard, the mesh, pending remote calls.
@@ -197,6 +243,9 @@ pub struct Worker {
     /// This shard's intent locks (shard/locks.rs).
     pub locks: RefCell<LockTable>,
     req_tx: Option<Senders<Request>>,
+    /// Responses to peers, for replies that leave outside a request
+    /// (served blocked clients); set once the mesh is up.
+    resp_tx: RefCell<Option<Rc<Senders<Response>>>>,
     pending: RefCell<hashbrown::HashMap<u64, Rc<RefCell<Slot>>>>,
     next_token: Cell<u64>,
     /// The config generation `shard.limits` was copied from.
@@ -230,6 +279,7 @@ impl Worker {
             clients: RefCell::new(Default::default()),
             locks: RefCell::new(LockTable::default()),
             req_tx,
+            resp_tx: RefCell::new(None),
             pending: RefCell::new(Default::default()),
             next_token: Cell::new(1),
             limits_gen: Cell::new(u64::MAX),
@@ -251,13 +301,19 @@ impl Worker {
 
     /// Runs one job here, now.
     pub fn run_job(&self, job: Job, now: u64) -> Reply {
-        match job.work {
+        let r = match job.work {
             Work::Cmd { handler, argv, .. } => {
                 let mut shard = self.shard.borrow_mut();
                 self.sync_limits(&mut shard);
                 let mut ctx = Ctx::new(&mut shard, job.db, now);
-                handler(&mut ctx, &argv).into()
+                let r = handler(&mut ctx, &argv).into();
+                if !shard.blocked.has_ready() {
+                    return r;
+                }
+                drop(shard);
+                r
             }
+            Work::Block(b) => self.block_job(*b, job.db, now),
             Work::Fn(f) => f(self, job.db),
             // Lock jobs travel alone and `serve_now` takes them; one inside a
             // batch is refused, never scheduled half-way.
@@ -269,7 +325,142 @@ impl Worker {
                 }
                 Reply::Nil
             }
+        };
+        self.serve_blocked();
+        r
+    }
+
+    /// Runs a blocking command's visit (see `BlockJob`).
+    fn block_job(&self, mut b: BlockJob, db: usize, now: u64) -> Reply {
+        let mut shard = self.shard.borrow_mut();
+        self.sync_limits(&mut shard);
+        let mut ctx = Ctx::new(&mut shard, db, now);
+        let spec = b.blocked.spec;
+        if let Some(prepare) = spec.block.and_then(|bs| bs.prepare) {
+            prepare(&mut ctx, &mut b.blocked.argv, &b.pos);
         }
+        let r = if b.try_first {
+            let r: Reply = (b.blocked.handler)(&mut ctx, &b.blocked.argv).into();
+            if !b.register || !is_nothing(&r) {
+                return r;
+            }
+            blocked_marker()
+        } else {
+            Reply::Array(b.blocked.argv.iter().cloned().map(Reply::Bulk).collect())
+        };
+        if b.register {
+            shard.blocked.add(std::sync::Arc::new(b.blocked), &b.keys);
+        }
+        r
+    }
+
+    /// Serves the clients blocked on keys made ready by what just ran (Redis's
+    /// handleClientsBlockedOnKeys): per key, in arrival order, each by its
+    /// own command's handler, until one finds nothing. Keys a transaction
+    /// holds wait for its release.
+    pub fn serve_blocked(&self) {
+        loop {
+            let mut shard = self.shard.borrow_mut();
+            let Some(k) = shard.blocked.next_ready() else {
+                return;
+            };
+            if !self.locks_idle()
+                && self.locks.borrow().blocks(
+                    std::iter::once(KeyRef {
+                        db: k.db,
+                        key: &k.key,
+                    }),
+                    false,
+                    true,
+                )
+            {
+                shard.blocked.defer(k);
+                continue;
+            }
+            let now = now_ms();
+            for b in shard.blocked.waiters(&k) {
+                let w = &b.waiter;
+                let mut ctx = Ctx::new(&mut shard, k.db, now);
+                let Some(i) = ctx.lookup(&k.key) else {
+                    break;
+                };
+                let serves = b
+                    .spec
+                    .block
+                    .is_some_and(|bs| (bs.serves)(&ctx.db().entry(i).value));
+                if !serves {
+                    continue;
+                }
+                if w.cas(blocked::UNARMED, blocked::SIGNALLED) || w.state() != blocked::ARMED {
+                    continue;
+                }
+                if !b.serve_here {
+                    // Serving touches another shard: the client retries
+                    // through the cross-shard path.
+                    if w.cas(blocked::ARMED, blocked::DONE) {
+                        shard.blocked.served(&k, w.id);
+                        self.deliver(w, Vec::new());
+                    }
+                    continue;
+                }
+                if !w.cas(blocked::ARMED, blocked::SERVING) {
+                    continue;
+                }
+                let r: Reply = (b.handler)(&mut ctx, &b.argv).into();
+                if is_nothing(&r) {
+                    w.state
+                        .store(blocked::ARMED, std::sync::atomic::Ordering::Release);
+                    continue;
+                }
+                w.state
+                    .store(blocked::DONE, std::sync::atomic::Ordering::Release);
+                shard.blocked.served(&k, w.id);
+                self.stats_commands(1);
+                self.deliver(w, vec![r]);
+            }
+        }
+    }
+
+    /// Sends a served waiter its reply (empty: "retry") on its executor.
+    fn deliver(&self, w: &Waiter, replies: Vec<Reply>) {
+        let resp = Response {
+            token: w.token,
+            replies,
+        };
+        if w.home == self.id {
+            self.complete(resp);
+            return;
+        }
+        let tx = self.resp_tx.borrow().clone();
+        if let Some(tx) = tx {
+            let to = w.home;
+            glommio::spawn_local(async move {
+                let _ = tx.send_to(to, resp).await;
+            })
+            .detach();
+        }
+    }
+
+    /// Installs the response senders (after the mesh connected).
+    pub fn set_responder(&self, tx: Rc<Senders<Response>>) {
+        *self.resp_tx.borrow_mut() = Some(tx);
+    }
+
+    /// A reply slot for a blocked client, under a fresh token.
+    pub fn open_slot(&self) -> (u64, Rc<RefCell<Slot>>) {
+        let token = self.next_token.get();
+        self.next_token.set(token + 1);
+        let slot = Rc::new(RefCell::new(Slot {
+            value: None,
+            waker: None,
+        }));
+        self.pending.borrow_mut().insert(token, slot.clone());
+        (token, slot)
+    }
+
+    /// Forgets a slot (replies arriving later are dropped).
+    pub fn close_slot(&self, token: u64) {
+        self.pending.borrow_mut().remove(&token);
     }
 
     /// Copies the encoding thresholds again after a CONFIG SET (one atomic
@@ -297,8 +488,8 @@ impl Worker {
             return false;
         }
         let mut pos = Vec::new();
-        jobs.iter().any(|j| match &j.work {
-            Work::Cmd { spec, argv, .. } => {
+        jobs.iter().any(|j| match job_cmd(j) {
+            Some((spec, argv)) => {
                 pos.clear();
                 let global = matches!(spec.exec, Exec::All { .. });
                 spec.lock_keys(argv, j.db, &mut pos);
@@ -310,7 +501,7 @@ impl Worker {
                     write,
                 )
             }
-            _ => false,
+            None => false,
         })
     }
 
@@ -319,6 +510,10 @@ impl Worker {
         let wake = self.locks.borrow_mut().release(id);
         for w in wake {
             w.wake();
+        }
+        let again = self.shard.borrow_mut().blocked.undefer();
+        if again {
+            self.serve_blocked();
         }
     }
 
@@ -410,7 +605,7 @@ impl Worker {
                 let mut set = LockSet::default();
                 let mut pos = Vec::new();
                 for j in &jobs {
-                    if let Work::Cmd { spec, argv, .. } = &j.work {
+                    if let Some((spec, argv)) = job_cmd(j) {
                         if matches!(spec.exec, Exec::All { .. }) {
                             set.add_global(true);
                         }
@@ -554,7 +749,13 @@ impl Worker {
     pub fn with_ctx<T>(&self, db: usize, f: impl FnOnce(&mut Ctx) -> T) -> T {
         let mut shard = self.shard.borrow_mut();
         let mut ctx = Ctx::new(&mut shard, db, now_ms());
-        f(&mut ctx)
+        let r = f(&mut ctx);
+        let ready = shard.blocked.has_ready();
+        drop(shard);
+        if ready {
+            self.serve_blocked();
+        }
+        r
     }
 
     fn complete(&self, resp: Response) {

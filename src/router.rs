@@ -161,6 +161,7 @@ pub async fn execute_batch(s: &mut Session, cmds: Vec<Vec<Bytes>>) -> Vec<Reply>
     let worker = s.worker.clone();
     worker.stats_commands(cmds.len() as u64);
     let mut b = Batch::new(worker, cmds.len(), None);
+    b.may_block = true;
     for (idx, argv) in cmds.into_iter().enumerate() {
         if s.closing {
             break;
@@ -229,6 +230,8 @@ struct Batch<'t> {
     /// the intents they need.
     splits: Vec<SplitCmd>,
     split_plans: Vec<ShardPlan>,
+    /// Blocking commands may block (a client's own batch; never in EXEC).
+    may_block: bool,
 }
 
 impl<'t> Batch<'t> {
@@ -242,6 +245,7 @@ impl<'t> Batch<'t> {
             tx,
             splits: Vec::new(),
             split_plans: Vec::new(),
+            may_block: false,
         }
     }
 
@@ -283,7 +287,7 @@ impl<'t> Batch<'t> {
         let Exec::Keyed { handler, .. } = spec.exec else {
             return Err(argv);
         };
-        if !self.splits.is_empty() || partial_group(spec, &argv).is_some() {
+        if !self.splits.is_empty() || spec.block.is_some() || partial_group(spec, &argv).is_some() {
             return Err(argv);
         }
         let (n, home) = (self.worker.nshards, self.worker.id);
@@ -322,6 +326,13 @@ impl<'t> Batch<'t> {
         s.info.borrow_mut().last_cmd = spec.name;
         if let Some(e) = partial_group(spec, &argv) {
             self.replies[idx] = Some(Reply::Error(e));
+            return;
+        }
+        if self.may_block && spec.block.is_some() {
+            // After everything before it; nothing after it runs until it is done.
+            self.run_splits().await;
+            self.flush().await;
+            self.replies[idx] = Some(crate::blocking::run(s, spec, argv).await);
             return;
         }
         let route = match spec.exec {
@@ -629,7 +640,7 @@ async fn run_splits(
 /// executor, the handler runs on a scratch shard holding them, and what it
 /// left travels back. Two hops for a standalone command (the lending rides
 /// on the grant, the write-back on the release).
-async fn run_gather(
+pub async fn run_gather(
     worker: &Rc<Worker>,
     tx: Option<&Tx>,
     db: usize,

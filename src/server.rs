@@ -31,6 +31,8 @@ pub struct Shared {
     pub run_id: String,
     pub lastsave: AtomicU64,
     pub connected: AtomicUsize,
+    /// Clients waiting in a blocking command (INFO blocked_clients).
+    pub blocked: AtomicUsize,
     next_client: AtomicU64,
     bound: AtomicUsize,
     ready: AtomicUsize,
@@ -191,6 +193,7 @@ fn start_once(config: Config) -> Result<ServerHandle, StartError> {
         run_id,
         lastsave: AtomicU64::new(now_ms() / 1000),
         connected: AtomicUsize::new(0),
+        blocked: AtomicUsize::new(0),
         next_client: AtomicU64::new(1),
         bound: AtomicUsize::new(0),
         ready: AtomicUsize::new(0),
@@ -315,6 +318,7 @@ async fn executor_main(
     let mut mesh_tasks = Vec::new();
     if let (Some(req_rx), Some(resp_tx), Some(resp_rx)) = (req_rx, resp_tx, resp_rx) {
         let resp_tx = Rc::new(resp_tx);
+        worker.set_responder(resp_tx.clone());
         mesh_tasks.push(glommio::spawn_local(mesh::serve_requests(
             worker.clone(),
             req_rx,

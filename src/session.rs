@@ -32,6 +32,37 @@ pub struct ClientInfo {
     pub omem: usize,
     /// Set by CLIENT KILL; the connection closes at its next turn.
     pub killed: bool,
+    /// Waiting in a blocking command (CLIENT LIST flag `b`).
+    pub blocked: bool,
+    /// Why a blocked client should stop waiting (CLIENT UNBLOCK, disconnect).
+    pub unblock: Option<Unblock>,
+    /// Wakes the blocked wait.
+    pub block_waker: Option<std::task::Waker>,
+}
+
+/// How a blocked client is told to stop waiting.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Unblock {
+    /// CLIENT UNBLOCK [TIMEOUT]: as if the timeout passed.
+    Timeout,
+    /// CLIENT UNBLOCK ERROR: an -UNBLOCKED error.
+    Error,
+    /// The connection closed.
+    Closed,
+}
+
+impl ClientInfo {
+    /// Ends a blocked wait; false if the client is not blocked.
+    pub fn unblock(&mut self, why: Unblock) -> bool {
+        if !self.blocked {
+            return false;
+        }
+        self.unblock = Some(why);
+        if let Some(w) = self.block_waker.take() {
+            w.wake();
+        }
+        true
+    }
 }
 
 impl ClientInfo {
@@ -43,7 +74,7 @@ impl ClientInfo {
                 .unwrap_or_default()
         };
         format!(
-            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags=N db={} sub=0 psub=0 ssub=0 multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem={} tot-mem={} events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem={} tot-mem={} events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
             self.id,
             self.addr,
             self.laddr,
@@ -51,6 +82,7 @@ impl ClientInfo {
             name(&self.name),
             now_ms.saturating_sub(self.created_ms) / 1000,
             now_ms.saturating_sub(self.last_ms) / 1000,
+            if self.blocked { "b" } else { "N" },
             self.db,
             self.multi,
             self.qbuf,

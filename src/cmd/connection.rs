@@ -9,7 +9,7 @@ use super::{async_fn, session};
 use crate::error::Error;
 use crate::mesh::Worker;
 use crate::resp::{Protocol, Reply};
-use crate::session::Session;
+use crate::session::{Session, Unblock};
 use crate::shard::now_ms;
 
 /// The version HELLO and INFO report: ringkv speaks Redis 7.2's protocol.
@@ -111,7 +111,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         .subs(&CLIENT_SUBS),
 ];
 
-static CLIENT_SUBS: [CommandSpec; 12] = [
+static CLIENT_SUBS: [CommandSpec; 13] = [
     CommandSpec::new("client|id", 2, CONN, KeySpec::None, session(client_id))
         .doc("connection", "5.0.0", "Returns the unique client ID of the connection.", "")
         .complexity("O(1)"),
@@ -165,6 +165,9 @@ static CLIENT_SUBS: [CommandSpec; 12] = [
     CommandSpec::new("client|unpause", 2, ADMIN | CONN, KeySpec::None, session(client_unpause))
         .doc("connection", "6.2.0", "Resumes processing commands from paused clients.", "")
         .complexity("O(N) Where N is the number of paused clients"),
+    CommandSpec::new("client|unblock", -3, ADMIN | CONN, KeySpec::None, async_fn(client_unblock))
+        .doc("connection", "5.0.0", "Unblocks a client blocked by a blocking command from a different connection.", "client-id [TIMEOUT | ERROR]")
+        .complexity("O(log N) where N is the number of client connections"),
     CommandSpec::new("client|help", 2, LOADING | STALE, KeySpec::None, session(client_help))
         .doc("connection", "5.0.0", "Returns helpful text about the different subcommands.", "")
         .complexity("O(1)"),
@@ -699,6 +702,40 @@ fn client_kill(s: &mut Session, argv: Vec<Bytes>) -> LocalFut<'_> {
         } else {
             Reply::Int(killed as i64)
         }
+    })
+}
+
+fn client_unblock(s: &mut Session, argv: Vec<Bytes>) -> LocalFut<'_> {
+    Box::pin(async move {
+        if argv.len() > 4 {
+            return Error::err(
+                "unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP.",
+            )
+            .into();
+        }
+        let Some(id) = crate::num::parse_i64(&argv[2]) else {
+            return Error::NotInteger.into();
+        };
+        let why = match argv.get(3) {
+            None => Unblock::Timeout,
+            Some(r) if r.eq_ignore_ascii_case(b"timeout") => Unblock::Timeout,
+            Some(r) if r.eq_ignore_ascii_case(b"error") => Unblock::Error,
+            Some(_) => {
+                return Error::err("CLIENT UNBLOCK reason should be TIMEOUT or ERROR").into()
+            }
+        };
+        // The client lives on one executor: each looks in its own registry.
+        let id = id as u64;
+        let found = gather(&s.worker, || {
+            move |w: &Worker| {
+                let reg = w.clients.borrow();
+                reg.clients
+                    .get(&id)
+                    .is_some_and(|c| c.borrow_mut().unblock(why))
+            }
+        })
+        .await;
+        Reply::Int(found.into_iter().any(|f| f) as i64)
     })
 }
 

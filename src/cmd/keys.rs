@@ -21,7 +21,9 @@ pub enum KeySpec {
         first: i32,
         step: i32,
     },
-    /// A custom finder for odd commands.
+    /// A custom finder for odd commands (SORT: the source, then the STORE
+    /// destination found among the options). The keys a bare call
+    /// (`cmd key`) names are the fixed ones COMMAND INFO reports.
     Custom(fn(&[Bytes]) -> Vec<usize>),
 }
 
@@ -54,7 +56,13 @@ impl KeySpec {
             KeySpec::None => (0, 0, 0),
             KeySpec::Range { first, last, step } => (first as i64, last as i64, step as i64),
             KeySpec::Keynum { fixed, .. } if fixed > 0 => (fixed as i64, fixed as i64, 1),
-            KeySpec::Keynum { .. } | KeySpec::Custom(_) => (0, 0, 0),
+            KeySpec::Keynum { .. } => (0, 0, 0),
+            // Redis reports a movable-keys command's fixed leading key
+            // (SORT: 1 1 1): the one a bare `cmd key` call names.
+            KeySpec::Custom(f) => match f(&[Bytes::new(), Bytes::new()])[..] {
+                [p] => (p as i64, p as i64, 1),
+                _ => (0, 0, 0),
+            },
         }
     }
 
@@ -180,5 +188,24 @@ mod tests {
         out.clear();
         key_positions(&zmpop, &argv("zmpop 9223372036854775807 a min"), &mut out);
         assert!(out.is_empty());
+    }
+
+    #[test]
+    fn custom() {
+        fn store_after(argv: &[Bytes]) -> Vec<usize> {
+            let mut v = vec![1];
+            v.extend((2..argv.len()).filter(|&i| argv[i - 1].eq_ignore_ascii_case(b"store")));
+            v
+        }
+        let spec = KeySpec::Custom(store_after);
+        let mut out = Vec::new();
+        key_positions(&spec, &argv("sort k limit 0 1 store d"), &mut out);
+        assert_eq!(out, vec![1, 6]);
+        out.clear();
+        key_positions(&spec, &argv("sort"), &mut out);
+        assert!(out.is_empty());
+        assert_eq!(spec.legacy_triple(), (1, 1, 1));
+        assert!(spec.movable());
+        assert_eq!(KeySpec::Custom(|_| Vec::new()).legacy_triple(), (0, 0, 0));
     }
 }

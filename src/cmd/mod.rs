@@ -2,6 +2,7 @@
 //! (`args`), and one module per family.
 
 pub mod args;
+pub mod block;
 pub mod connection;
 pub mod expire;
 pub mod hash;
@@ -12,6 +13,7 @@ pub mod list;
 pub mod multi;
 pub mod server;
 pub mod set;
+pub mod sort;
 pub mod string;
 pub mod string_ext;
 pub mod table;

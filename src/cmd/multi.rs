@@ -231,6 +231,13 @@ fn plan(s: &mut Session, cmds: &[Vec<Bytes>]) -> Vec<ShardPlan> {
                     p.set.add_global(!spec.has(READONLY));
                 }
             }
+            // Coordinators over data (SORT with patterns, SCAN, RANDOMKEY)
+            // may read any shard: the whole of every one.
+            Exec::Async(_) if spec.has(READONLY) || spec.has(WRITE) => {
+                for p in plans.iter_mut() {
+                    p.set.add_global(spec.has(WRITE));
+                }
+            }
             Exec::Session(_) if spec.has(SELECTS_DB) => {
                 if let Some(d) = argv
                     .get(1)

@@ -402,7 +402,7 @@ fn info(s: &mut Session, argv: Vec<Bytes>) -> LocalFut<'_> {
             );
             line!("cluster_connections:0");
             line!("maxclients:{}", cfg.maxclients);
-            line!("blocked_clients:0");
+            line!("blocked_clients:{}", shared.blocked.load(Ordering::Relaxed));
             line!("tracking_clients:0");
             line!("clients_in_timeout_table:0");
         }

@@ -142,6 +142,31 @@ pub struct CommandSpec {
     /// pushes (db, argument position) for every key the command touches,
     /// given the connection's db. None: every key is in the connection's db.
     pub key_dbs: Option<KeyDbs>,
+    /// For blocking commands (BLPOP, XREAD ...): how they wait. Their
+    /// handler is the non-blocking form (what runs inside MULTI, and what
+    /// serves them once a key is ready).
+    pub block: Option<&'static BlockSpec>,
+}
+
+/// See `BlockSpec::prepare`.
+pub type Prepare = fn(&mut Ctx, &mut Vec<Bytes>, &[usize]);
+
+/// How a blocking command waits (blocking.rs).
+pub struct BlockSpec {
+    /// The timeout in milliseconds (0: forever); Ok(None) when this call
+    /// does not block (XREAD without BLOCK).
+    pub timeout: fn(&[Bytes]) -> Result<Option<u64>, Error>,
+    /// Positions of the keys it waits on (BLMOVE: only the source).
+    pub wait_keys: fn(&[Bytes], &mut Vec<usize>),
+    /// Whether a value can serve it (its type: list, zset or stream).
+    pub serves: fn(&crate::shard::Value) -> bool,
+    /// Rewrites arguments that mean "now" for the keys at the given
+    /// positions, on their shard, before the client waits (XREAD's `$`).
+    pub prepare: Option<Prepare>,
+    /// Serving writes other keys than the ready one (BLMOVE's destination).
+    pub moves: bool,
+    /// The timeout reply is a null bulk (BLMOVE) rather than a null array.
+    pub nil_bulk: bool,
 }
 
 /// See `CommandSpec::key_dbs`.
@@ -171,7 +196,14 @@ impl CommandSpec {
             },
             subcommands: &[],
             key_dbs: None,
+            block: None,
         }
+    }
+
+    /// Marks a blocking command.
+    pub const fn blocks(mut self, b: &'static BlockSpec) -> CommandSpec {
+        self.block = Some(b);
+        self
     }
 
     pub const fn key_dbs(mut self, f: KeyDbs) -> CommandSpec {
@@ -306,6 +338,8 @@ static FAMILIES: &[&[CommandSpec]] = &[
     super::multi::COMMANDS,
     super::hash::COMMANDS,
     super::zset::COMMANDS,
+    super::block::COMMANDS,
+    super::sort::COMMANDS,
 ];
 
 fn table() -> &'static HashMap<&'static [u8], &'static CommandSpec> {

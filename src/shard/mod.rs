@@ -3,6 +3,7 @@
 //! synchronous and single-threaded; the executor owns it through a RefCell
 //! that is never held across an await.
 
+pub mod blocked;
 pub mod hash;
 pub mod intset;
 pub mod locks;
@@ -72,6 +73,8 @@ pub struct Shard {
     pub limits: Limits,
     /// Keys clients WATCH on this shard.
     pub watch: watch::WatchTable,
+    /// Clients blocked on keys here (BLPOP ...).
+    pub blocked: blocked::BlockTable,
     /// When Some, every modified key is also recorded here: a scratch shard
     /// running a cross-shard command reports what it changed (router's gather).
     pub log: Option<Vec<(usize, Box<[u8]>)>>,
@@ -88,6 +91,7 @@ impl Shard {
             active_expire: true,
             limits: Limits::default(),
             watch: Default::default(),
+            blocked: Default::default(),
             log: None,
             rng: 0x9e37_79b9_7f4a_7c15 ^ ((id as u64 + 1) * 0x1000_0000_01b3) ^ now_ms,
         }
@@ -229,6 +233,9 @@ impl<'a> Ctx<'a> {
             let exists = self.db().find(key).is_some();
             let db = self.db;
             self.shard.watch.touch(db, key, exists);
+        }
+        if !self.shard.blocked.is_empty() {
+            self.shard.blocked.signal(self.db, key);
         }
     }
 }
