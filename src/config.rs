@@ -207,6 +207,10 @@ pub struct Config {
     pub zset_max_listpack_value: usize,
     /// `list-max-listpack-size` (negative = size class in KiB, as in Redis).
     pub list_max_listpack_size: i32,
+    /// `stream-node-max-bytes` (0 = no limit).
+    pub stream_node_max_bytes: usize,
+    /// `stream-node-max-entries` (0 = no limit).
+    pub stream_node_max_entries: usize,
 }
 
 impl Default for Config {
@@ -242,6 +246,8 @@ impl Default for Config {
             zset_max_listpack_entries: 128,
             zset_max_listpack_value: 64,
             list_max_listpack_size: -2,
+            stream_node_max_bytes: 4096,
+            stream_node_max_entries: 100,
         }
     }
 }
@@ -634,6 +640,8 @@ static PARAMS: &[Param] = &[
     int!("zset-max-listpack-entries" | "zset-max-ziplist-entries", zset_max_listpack_entries: usize, 0, LONG_MAX, NUM, MUT),
     int!("zset-max-listpack-value" | "zset-max-ziplist-value", zset_max_listpack_value: usize, 0, LONG_MAX, MEM, MUT),
     int!("list-max-listpack-size" | "list-max-ziplist-size", list_max_listpack_size: i32, i32::MIN as i128, INT_MAX, NUM, MUT),
+    int!("stream-node-max-entries", stream_node_max_entries: usize, 0, LONG_MAX, NUM, MUT),
+    int!("stream-node-max-bytes", stream_node_max_bytes: usize, 0, LONG_MAX, MEM, MUT),
     param("tcp-keepalive", IMM, Kind::Fixed("300")),
     param("io-threads", IMM, Kind::Fixed("1")),
     param("cluster-enabled", IMM, Kind::Fixed("no")),
@@ -925,6 +933,8 @@ mod tests {
             ("zset-max-listpack-entries", "128"),
             ("zset-max-listpack-value", "64"),
             ("list-max-listpack-size", "-2"),
+            ("stream-node-max-bytes", "4096"),
+            ("stream-node-max-entries", "100"),
             ("loglevel", "notice"),
             ("tcp-keepalive", "300"),
             ("io-threads", "1"),

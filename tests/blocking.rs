@@ -407,3 +407,100 @@ fn many_waiters_many_pushers() {
     assert_eq!(n, 0);
     wait_blocked(&srv, 0);
 }
+
+fn xread_reply(key: &str, id: &str, f: &str, v: &str) -> Vec<u8> {
+    format!(
+        "*1\r\n*2\r\n{}*1\r\n*2\r\n{}*2\r\n{}{}",
+        bulk(key),
+        bulk(id),
+        bulk(f),
+        bulk(v)
+    )
+    .into_bytes()
+}
+
+#[test]
+fn stream_reads_block_until_new_entries() {
+    let srv = TestServer::start();
+    let k = keys_on_distinct_shards(2);
+    let mut w = srv.raw();
+    let mut c = srv.raw();
+    // `$` means entries added after the call.
+    c.roundtrip(
+        &[b"XADD", b(&k[0]), b"1-1", b"old", b"x"],
+        bulk("1-1").as_bytes(),
+    );
+    w.cmd(&[b"XREAD", b"BLOCK", b"0", b"STREAMS", b(&k[0]), b"$"]);
+    wait_blocked(&srv, 1);
+    c.roundtrip(
+        &[b"XADD", b(&k[0]), b"2-1", b"f", b"v"],
+        bulk("2-1").as_bytes(),
+    );
+    w.expect(&xread_reply(&k[0], "2-1", "f", "v"));
+    // Two streams on two shards: served by the one that gets an entry.
+    w.cmd(&[
+        b"XREAD",
+        b"COUNT",
+        b"5",
+        b"BLOCK",
+        b"0",
+        b"STREAMS",
+        b(&k[0]),
+        b(&k[1]),
+        b"$",
+        b"$",
+    ]);
+    wait_blocked(&srv, 1);
+    c.roundtrip(
+        &[b"XADD", b(&k[1]), b"5-5", b"a", b"b"],
+        bulk("5-5").as_bytes(),
+    );
+    w.expect(&xread_reply(&k[1], "5-5", "a", "b"));
+    // An explicit id that has entries after it answers at once; a timeout
+    // is a null array; without BLOCK nothing waits.
+    w.roundtrip(
+        &[b"XREAD", b"BLOCK", b"0", b"STREAMS", b(&k[0]), b"1-1"],
+        &xread_reply(&k[0], "2-1", "f", "v"),
+    );
+    w.roundtrip(
+        &[b"XREAD", b"BLOCK", b"50", b"STREAMS", b(&k[0]), b"$"],
+        b"*-1\r\n",
+    );
+    w.roundtrip(&[b"XREAD", b"STREAMS", b(&k[0]), b"2-1"], b"*-1\r\n");
+    w.roundtrip(
+        &[b"XREAD", b"BLOCK", b"-1", b"STREAMS", b(&k[0]), b"$"],
+        b"-ERR timeout is negative\r\n",
+    );
+    // Consumer groups: `>` waits for entries never delivered to the group.
+    c.roundtrip(&[b"XGROUP", b"CREATE", b(&k[0]), b"g", b"$"], b"+OK\r\n");
+    w.cmd(&[
+        b"XREADGROUP",
+        b"GROUP",
+        b"g",
+        b"alice",
+        b"BLOCK",
+        b"0",
+        b"STREAMS",
+        b(&k[0]),
+        b">",
+    ]);
+    wait_blocked(&srv, 1);
+    c.roundtrip(
+        &[b"XADD", b(&k[0]), b"3-1", b"job", b"1"],
+        bulk("3-1").as_bytes(),
+    );
+    w.expect(&xread_reply(&k[0], "3-1", "job", "1"));
+    c.send(&encode(&[b"XPENDING", b(&k[0]), b"g"]));
+    let pending = String::from_utf8(c.read_reply()).unwrap();
+    assert!(
+        pending.starts_with("*4\r\n:1\r\n$3\r\n3-1\r\n$3\r\n3-1\r\n"),
+        "{pending}"
+    );
+    // Inside MULTI it does not block.
+    w.roundtrip(&[b"MULTI"], b"+OK\r\n");
+    w.roundtrip(
+        &[b"XREAD", b"BLOCK", b"0", b"STREAMS", b(&k[0]), b"$"],
+        b"+QUEUED\r\n",
+    );
+    w.roundtrip(&[b"EXEC"], b"*1\r\n*-1\r\n");
+}

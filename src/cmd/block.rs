@@ -199,3 +199,48 @@ fn bzmpop(ctx: &mut Ctx, argv: &[Bytes]) -> Result<Reply, Error> {
         _ => Reply::NilArray,
     })
 }
+
+/// XREAD / XREADGROUP: BLOCK milliseconds among the options before
+/// STREAMS; without it the call does not block. A malformed option is left
+/// to the handler, which reports it in Redis's order.
+fn stream_timeout(argv: &[Bytes]) -> Result<Option<u64>, Error> {
+    let mut i = 1;
+    while i < argv.len() {
+        let a = &argv[i];
+        if a.eq_ignore_ascii_case(b"streams") {
+            break;
+        }
+        if a.eq_ignore_ascii_case(b"block") {
+            return Ok(argv
+                .get(i + 1)
+                .and_then(|t| crate::blocking::timeout_ms(t).ok()));
+        }
+        i += if a.eq_ignore_ascii_case(b"group") {
+            3
+        } else if a.eq_ignore_ascii_case(b"count") {
+            2
+        } else {
+            1
+        };
+    }
+    Ok(None)
+}
+
+fn wait_streams(argv: &[Bytes], out: &mut Vec<usize>) {
+    out.extend(super::keys::after_streams(argv));
+}
+
+fn is_stream(v: &Value) -> bool {
+    matches!(v, Value::Stream(_))
+}
+
+/// How XREAD and XREADGROUP block: on their stream keys, `$` meaning the
+/// last id at the time of the call.
+pub static READ_STREAMS: BlockSpec = BlockSpec {
+    timeout: stream_timeout,
+    wait_keys: wait_streams,
+    serves: is_stream,
+    prepare: Some(super::stream::resolve_last_ids),
+    moves: false,
+    nil_bulk: false,
+};

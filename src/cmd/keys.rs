@@ -133,6 +133,39 @@ pub fn key_positions(spec: &KeySpec, argv: &[Bytes], out: &mut Vec<usize>) {
     }
 }
 
+/// XREAD / XREADGROUP keys (Redis's xreadGetKeys): after the STREAMS
+/// keyword, the first half of the remaining arguments (the ids are the
+/// other half). Options before STREAMS are skipped with their arguments;
+/// anything else, or an odd count, means no keys.
+pub fn after_streams(argv: &[Bytes]) -> Vec<usize> {
+    let is = |a: &Bytes, s: &str| a.eq_ignore_ascii_case(s.as_bytes());
+    let mut i = 1;
+    let mut streams = None;
+    while i < argv.len() {
+        let a = &argv[i];
+        if is(a, "block") || is(a, "count") {
+            i += 1;
+        } else if is(a, "group") {
+            i += 2;
+        } else if is(a, "noack") {
+        } else if is(a, "streams") {
+            streams = Some(i);
+            break;
+        } else {
+            break;
+        }
+        i += 1;
+    }
+    let Some(p) = streams else {
+        return Vec::new();
+    };
+    let rest = argv.len() - p - 1;
+    if rest == 0 || !rest.is_multiple_of(2) {
+        return Vec::new();
+    }
+    (p + 1..p + 1 + rest / 2).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,5 +240,33 @@ mod tests {
         assert_eq!(spec.legacy_triple(), (1, 1, 1));
         assert!(spec.movable());
         assert_eq!(KeySpec::Custom(|_| Vec::new()).legacy_triple(), (0, 0, 0));
+    }
+
+    #[test]
+    fn streams_keyword() {
+        let spec = KeySpec::Custom(after_streams);
+        let mut out = Vec::new();
+        key_positions(
+            &spec,
+            &argv("xread count 2 block 0 streams a b 0 0"),
+            &mut out,
+        );
+        assert_eq!(out, vec![6, 7]);
+        out.clear();
+        key_positions(
+            &spec,
+            &argv("xreadgroup group streams c noack streams s >"),
+            &mut out,
+        );
+        assert_eq!(out, vec![6]);
+        out.clear();
+        key_positions(&spec, &argv("xread streams a b 0"), &mut out);
+        assert!(out.is_empty());
+        out.clear();
+        key_positions(&spec, &argv("xread foo streams a 0"), &mut out);
+        assert!(out.is_empty());
+        out.clear();
+        key_positions(&spec, &argv("xread count 1 streams"), &mut out);
+        assert!(out.is_empty());
     }
 }

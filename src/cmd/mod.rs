@@ -14,6 +14,8 @@ pub mod multi;
 pub mod server;
 pub mod set;
 pub mod sort;
+pub mod stream;
+pub mod stream_group;
 pub mod string;
 pub mod string_ext;
 pub mod table;

@@ -340,6 +340,7 @@ static FAMILIES: &[&[CommandSpec]] = &[
     super::zset::COMMANDS,
     super::block::COMMANDS,
     super::sort::COMMANDS,
+    super::stream::COMMANDS,
 ];
 
 fn table() -> &'static HashMap<&'static [u8], &'static CommandSpec> {

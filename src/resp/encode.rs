@@ -84,6 +84,16 @@ pub fn encode(reply: &Reply, proto: Protocol, out: &mut BytesMut) {
                 encode(b, proto, out);
             }
         }
+        Reply::ArrayMap(pairs) => {
+            write_len(out, if resp3 { b'%' } else { b'*' }, pairs.len());
+            for (k, v) in pairs {
+                if !resp3 {
+                    out.extend_from_slice(b"*2\r\n");
+                }
+                encode(k, proto, out);
+                encode(v, proto, out);
+            }
+        }
         Reply::Set(items) => {
             write_len(out, if resp3 { b'~' } else { b'*' }, items.len());
             for item in items {
@@ -360,6 +370,11 @@ mod tests {
             b"*2\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n*2\r\n$1\r\nb\r\n,0.5\r\n",
         );
         check(Reply::Pairs(vec![]), b"*0\r\n", b"*0\r\n");
+        check(
+            Reply::ArrayMap(vec![(Reply::bulk(b"k"), Reply::Int(1))]),
+            b"*1\r\n*2\r\n$1\r\nk\r\n:1\r\n",
+            b"%1\r\n$1\r\nk\r\n:1\r\n",
+        );
         check(
             Reply::Set(vec![Reply::bulk(b"m"), Reply::Double(0.5)]),
             b"*2\r\n$1\r\nm\r\n$3\r\n0.5\r\n",

@@ -33,6 +33,9 @@ pub enum Reply {
     /// Pairs (HRANDFIELD WITHVALUES, ZRANGE WITHSCORES): RESP3 sends an
     /// array of 2-element arrays, RESP2 one flat array of 2n elements.
     Pairs(Vec<(Reply, Reply)>),
+    /// RESP3 map; RESP2 sends an array of 2-element arrays (XREAD,
+    /// XREADGROUP: one `[key, entries]` per stream).
+    ArrayMap(Vec<(Reply, Reply)>),
     /// RESP3 set; RESP2 sends an array.
     Set(Vec<Reply>),
     /// RESP3 double; RESP2 sends a bulk string in Redis's float format.

@@ -9,6 +9,7 @@ pub mod intset;
 pub mod locks;
 pub mod set;
 pub mod store;
+pub mod stream;
 pub mod ttl;
 pub mod value;
 pub mod watch;
@@ -40,6 +41,8 @@ pub struct Limits {
     pub zset_max_listpack_entries: usize,
     pub zset_max_listpack_value: usize,
     pub list_max_listpack_size: i32,
+    pub stream_node_max_bytes: usize,
+    pub stream_node_max_entries: usize,
 }
 
 impl Limits {
@@ -51,6 +54,8 @@ impl Limits {
             zset_max_listpack_entries: c.zset_max_listpack_entries,
             zset_max_listpack_value: c.zset_max_listpack_value,
             list_max_listpack_size: c.list_max_listpack_size,
+            stream_node_max_bytes: c.stream_node_max_bytes,
+            stream_node_max_entries: c.stream_node_max_entries,
         }
     }
 }

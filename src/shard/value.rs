@@ -15,6 +15,8 @@ pub enum Value {
     Hash(super::hash::Hash),
     /// A sorted set: never empty in the keyspace.
     ZSet(super::zset::ZSet),
+    /// A stream: kept even when it has no entries, as in Redis.
+    Stream(Box<super::stream::Stream>),
 }
 
 /// A string value: an integer when its text is the canonical form of an i64
@@ -108,6 +110,7 @@ impl Value {
             Value::Set(_) => "set",
             Value::Hash(_) => "hash",
             Value::ZSet(_) => "zset",
+            Value::Stream(_) => "stream",
         }
     }
 
@@ -122,6 +125,7 @@ impl Value {
             Value::Set(s) => s.encoding(),
             Value::Hash(h) => h.encoding(),
             Value::ZSet(z) => z.encoding(),
+            Value::Stream(_) => "stream",
         }
     }
 
@@ -138,6 +142,7 @@ impl Value {
             Value::Set(s) => s.heap_size(),
             Value::Hash(h) => h.heap_size(),
             Value::ZSet(z) => z.heap_size(),
+            Value::Stream(s) => std::mem::size_of::<super::stream::Stream>() + s.heap_size(),
         }
     }
 }
