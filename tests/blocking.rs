@@ -504,3 +504,25 @@ fn stream_reads_block_until_new_entries() {
     );
     w.roundtrip(&[b"EXEC"], b"*1\r\n*-1\r\n");
 }
+
+#[test]
+fn waits_belong_to_their_database() {
+    let srv = TestServer::start();
+    let mut w = srv.raw();
+    let mut c = srv.raw();
+    w.roundtrip(&[b"SELECT", b"3"], b"+OK\r\n");
+    w.cmd(&[b"BLPOP", b"q", b"0"]);
+    wait_blocked(&srv, 1);
+    // The same key name in another database serves nobody.
+    c.roundtrip(&[b"RPUSH", b"q", b"db0"], b":1\r\n");
+    c.roundtrip(&[b"SELECT", b"3"], b"+OK\r\n");
+    c.roundtrip(&[b"RPUSH", b"q", b"db3"], b":1\r\n");
+    w.expect(&arr(&["q", "db3"]));
+    c.roundtrip(&[b"SELECT", b"0"], b"+OK\r\n");
+    c.roundtrip(&[b"LRANGE", b"q", b"0", b"-1"], &arr(&["db0"]));
+    // A blocked client does not keep the server from shutting down.
+    w.cmd(&[b"BLPOP", b"q2", b"0"]);
+    wait_blocked(&srv, 1);
+    srv.stop();
+    assert!(w.closed());
+}
