@@ -3,6 +3,7 @@
 //! The server is a library: `start` runs one in-process (tests and embedding
 //! use this) and returns a handle whose `shutdown` stops it cleanly.
 
+pub mod aof;
 pub mod blocking;
 pub mod cmd;
 pub mod config;

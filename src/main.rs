@@ -2,6 +2,9 @@ use clap::Parser;
 
 fn main() {
     let cli = ringkv::config::Cli::parse();
+    if let Some(command) = &cli.command {
+        std::process::exit(ringkv::aof::tools::run(command));
+    }
     let config = match ringkv::Config::from_cli(&cli) {
         Ok(c) => c,
         Err(e) => {
