@@ -302,11 +302,19 @@ impl Worker {
     /// Runs one job here, now.
     pub fn run_job(&self, job: Job, now: u64) -> Reply {
         let r = match job.work {
-            Work::Cmd { handler, argv, .. } => {
+            Work::Cmd {
+                spec,
+                handler,
+                argv,
+            } => {
                 let mut shard = self.shard.borrow_mut();
                 self.sync_limits(&mut shard);
                 let mut ctx = Ctx::new(&mut shard, job.db, now);
-                let r = handler(&mut ctx, &argv).into();
+                let r: Reply = handler(&mut ctx, &argv).into();
+                if shard.aof.is_some() {
+                    let failed = r.is_error();
+                    crate::aof::log::finish(&mut shard, Some((spec, job.db, &argv)), failed);
+                }
                 if !shard.blocked.has_ready() {
                     return r;
                 }
@@ -314,7 +322,14 @@ impl Worker {
                 r
             }
             Work::Block(b) => self.block_job(*b, job.db, now),
-            Work::Fn(f) => f(self, job.db),
+            Work::Fn(f) => {
+                let r = f(self, job.db);
+                let mut shard = self.shard.borrow_mut();
+                if shard.aof.is_some() {
+                    crate::aof::log::finish(&mut shard, None, false);
+                }
+                r
+            }
             // Lock jobs travel alone and `serve_now` takes them; one inside a
             // batch is refused, never scheduled half-way.
             Work::Lock(_) => Reply::Error(crate::error::Error::err("lock job in a batch")),
@@ -341,6 +356,10 @@ impl Worker {
         }
         let r = if b.try_first {
             let r: Reply = (b.blocked.handler)(&mut ctx, &b.blocked.argv).into();
+            if shard.aof.is_some() {
+                let failed = r.is_error();
+                crate::aof::log::finish(&mut shard, Some((spec, db, &b.blocked.argv)), failed);
+            }
             if !b.register || !is_nothing(&r) {
                 return r;
             }
@@ -407,6 +426,10 @@ impl Worker {
                     continue;
                 }
                 let r: Reply = (b.handler)(&mut ctx, &b.argv).into();
+                if shard.aof.is_some() {
+                    let failed = r.is_error();
+                    crate::aof::log::finish(&mut shard, Some((b.spec, b.db, &b.argv)), failed);
+                }
                 if is_nothing(&r) {
                     w.state
                         .store(blocked::ARMED, std::sync::atomic::Ordering::Release);
@@ -750,6 +773,9 @@ impl Worker {
         let mut shard = self.shard.borrow_mut();
         let mut ctx = Ctx::new(&mut shard, db, now_ms());
         let r = f(&mut ctx);
+        if shard.aof.is_some() {
+            crate::aof::log::finish(&mut shard, None, false);
+        }
         let ready = shard.blocked.has_ready();
         drop(shard);
         if ready {

@@ -8,6 +8,9 @@
 //! may be cut off; damage with data after it is corruption. The offline
 //! `ringkv check-aof` ([`tools`]) reports both and can truncate.
 
+pub mod file;
+pub mod log;
 pub mod manifest;
 pub mod record;
 pub mod tools;
+pub mod value;

@@ -80,6 +80,9 @@ pub struct Shard {
     pub watch: watch::WatchTable,
     /// Clients blocked on keys here (BLPOP ...).
     pub blocked: blocked::BlockTable,
+    /// With persistence on: the records this shard's work produced and
+    /// the keys the current work touched (aof/log.rs).
+    pub aof: Option<crate::aof::log::AofLog>,
     /// When Some, every modified key is also recorded here: a scratch shard
     /// running a cross-shard command reports what it changed (router's gather).
     pub log: Option<Vec<(usize, Box<[u8]>)>>,
@@ -97,6 +100,7 @@ impl Shard {
             limits: Limits::default(),
             watch: Default::default(),
             blocked: Default::default(),
+            aof: None,
             log: None,
             rng: 0x9e37_79b9_7f4a_7c15 ^ ((id as u64 + 1) * 0x1000_0000_01b3) ^ now_ms,
         }
@@ -130,6 +134,11 @@ impl Shard {
             expired.clear();
             more |= db.expire_due(now, left, &mut expired);
             total += expired.len();
+            if let Some(a) = &mut self.aof {
+                for k in &expired {
+                    a.expired(d, k);
+                }
+            }
             if !self.watch.is_empty() {
                 for k in &expired {
                     self.watch.touch(d, k, false);
@@ -176,6 +185,9 @@ impl<'a> Ctx<'a> {
             Found::Live(i) => Some(i),
             Found::Expired => {
                 self.shard.stats.expired_keys += 1;
+                if let Some(a) = &mut self.shard.aof {
+                    a.expired(self.db, key);
+                }
                 self.signal(key);
                 None
             }
@@ -241,6 +253,9 @@ impl<'a> Ctx<'a> {
         }
         if !self.shard.blocked.is_empty() {
             self.shard.blocked.signal(self.db, key);
+        }
+        if let Some(a) = &mut self.shard.aof {
+            a.touch(self.db, key);
         }
     }
 }

@@ -825,6 +825,135 @@ impl Stream {
     }
 }
 
+/// One node seen by persistence (`crate::aof::value`): its master fields
+/// and its entries, deleted ones included, so that a reload rebuilds the
+/// same nodes (XINFO's radix-tree counts, `~` trimming) as Redis's RDB does.
+pub(crate) struct NodeRef<'a> {
+    key: StreamId,
+    node: &'a Node,
+}
+
+impl<'a> NodeRef<'a> {
+    pub(crate) fn master_fields(&self) -> impl Iterator<Item = &'a [u8]> {
+        self.node.master_fields()
+    }
+
+    /// Every entry in order: (deleted, entry).
+    pub(crate) fn entries(&self) -> impl Iterator<Item = (bool, EntryRef<'a>)> {
+        let (key, node) = (self.key, self.node);
+        let mut p = node.master_len as usize;
+        std::iter::from_fn(move || {
+            if p >= node.buf.len() {
+                return None;
+            }
+            let e = node.decode(key, p);
+            p = e.end;
+            let r = EntryRef {
+                id: e.id,
+                node,
+                data: e.data,
+                nfields: e.nfields,
+                same: e.flags & FLAG_SAMEFIELDS != 0,
+            };
+            Some((e.flags & FLAG_DELETED != 0, r))
+        })
+    }
+}
+
+/// An entry to rebuild with [`Stream::push_node`]: id, deleted, and its
+/// fields and values alternating.
+pub(crate) type LoadEntry<'a> = (StreamId, bool, Vec<&'a [u8]>);
+
+impl Stream {
+    /// The nodes in order (persistence).
+    pub(crate) fn raw_nodes(&self) -> impl Iterator<Item = NodeRef<'_>> {
+        self.nodes.iter().map(|(&key, node)| NodeRef { key, node })
+    }
+
+    /// Appends a node holding `entries` (ids increasing, after every id
+    /// already here) with master fields `master`, as persisted; counts its
+    /// live entries in the length. Ids, counters and groups are the
+    /// caller's. Errors on an empty node, ids out of order or an odd
+    /// number of fields and values.
+    pub(crate) fn push_node(
+        &mut self,
+        master: &[&[u8]],
+        entries: &[LoadEntry<'_>],
+    ) -> Result<(), &'static str> {
+        let Some(&(key, _, _)) = entries.first() else {
+            return Err("empty stream node");
+        };
+        if let Some((&k, n)) = self.nodes.last_key_value() {
+            if n.last_id(k).is_some_and(|last| last >= key) {
+                return Err("stream ids out of order");
+            }
+        }
+        let mut buf = Vec::new();
+        let mut lp_master = 0u64;
+        for f in master {
+            write_bytes(&mut buf, f);
+            lp_master += lp_str_size(f);
+        }
+        let mut node = Node {
+            master_len: buf.len() as u32,
+            buf,
+            master_count: master.len() as u32,
+            live: 0,
+            deleted: 0,
+            lp_master: lp_master.min(u32::MAX as u64) as u32,
+            lp_entries: 0,
+        };
+        let mut prev: Option<StreamId> = None;
+        for (id, deleted, fields) in entries {
+            if prev.is_some_and(|p| p >= *id) {
+                return Err("stream ids out of order");
+            }
+            prev = Some(*id);
+            if fields.len() % 2 != 0 {
+                return Err("odd number of stream fields and values");
+            }
+            // As `add` writes an entry, so that the node is the same.
+            let nfields = fields.len() / 2;
+            let same = master.len() == nfields
+                && master
+                    .iter()
+                    .zip(fields.iter().step_by(2))
+                    .all(|(a, b)| a == b);
+            let dms = id.ms.wrapping_sub(key.ms);
+            let dseq = id.seq.wrapping_sub(key.seq) as i64;
+            let b = &mut node.buf;
+            let flags = if same { FLAG_SAMEFIELDS } else { 0 };
+            b.push(flags | if *deleted { FLAG_DELETED } else { 0 });
+            write_varint(b, dms);
+            write_varint(b, zigzag(dseq));
+            let mut lp = lp_int_size(0) + lp_int_size(dms as i64) + lp_int_size(dseq);
+            if !same {
+                write_varint(b, nfields as u64);
+                lp += lp_int_size(nfields as i64);
+            }
+            for (i, f) in fields.iter().enumerate() {
+                if same && i % 2 == 0 {
+                    continue;
+                }
+                write_bytes(b, f);
+                lp += lp_str_size(f);
+            }
+            let lp_count = if same { nfields + 3 } else { 2 * nfields + 4 };
+            lp += lp_int_size(lp_count as i64);
+            node.lp_entries += lp;
+            if *deleted {
+                node.deleted += 1;
+            } else {
+                node.live += 1;
+            }
+        }
+        node.buf.shrink_to_fit();
+        self.length += node.live as u64;
+        self.nodes.insert(key, node);
+        Ok(())
+    }
+}
+
 /// Splits sorted keys sharing a prefix of `d` bytes by their byte at `d`.
 fn split_at_depth(keys: &[[u8; 16]], d: usize) -> Vec<&[[u8; 16]]> {
     let mut out = Vec::new();
