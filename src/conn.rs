@@ -102,6 +102,7 @@ async fn serve_loop(s: &mut Session, stream: &mut TcpStream) -> std::io::Result<
         loop {
             if let Some(argv) = held.take() {
                 if !wbuf.is_empty() {
+                    crate::aof::writer::synced(&s.worker).await;
                     s.worker
                         .stats
                         .net_output
@@ -173,6 +174,8 @@ async fn serve_loop(s: &mut Session, stream: &mut TcpStream) -> std::io::Result<
             }
         }
         if !wbuf.is_empty() {
+            // Under `appendfsync always`, no reply before its write is on disk.
+            crate::aof::writer::synced(&s.worker).await;
             let w = &s.worker;
             w.stats
                 .net_output

@@ -246,6 +246,8 @@ pub struct Worker {
     /// Responses to peers, for replies that leave outside a request
     /// (served blocked clients); set once the mesh is up.
     resp_tx: RefCell<Option<Rc<Senders<Response>>>>,
+    /// This worker, for tasks it spawns that outlive a borrow of it.
+    me: RefCell<std::rc::Weak<Worker>>,
     pending: RefCell<hashbrown::HashMap<u64, Rc<RefCell<Slot>>>>,
     next_token: Cell<u64>,
     /// The config generation `shard.limits` was copied from.
@@ -280,6 +282,7 @@ impl Worker {
             locks: RefCell::new(LockTable::default()),
             req_tx,
             resp_tx: RefCell::new(None),
+            me: RefCell::new(std::rc::Weak::new()),
             pending: RefCell::new(Default::default()),
             next_token: Cell::new(1),
             limits_gen: Cell::new(u64::MAX),
@@ -378,7 +381,13 @@ impl Worker {
     /// own command's handler, until one finds nothing. Keys a transaction
     /// holds wait for its release.
     pub fn serve_blocked(&self) {
+        // Replies leave after the shard is released: sending may run a
+        // task at once, and that task may look at the shard.
+        let mut out: Vec<(Arc<Waiter>, Vec<Reply>, bool)> = Vec::new();
         loop {
+            for (w, r, gate) in out.drain(..) {
+                self.deliver(&w, r, gate);
+            }
             let mut shard = self.shard.borrow_mut();
             let Some(k) = shard.blocked.next_ready() else {
                 return;
@@ -418,7 +427,7 @@ impl Worker {
                     // through the cross-shard path.
                     if w.cas(blocked::ARMED, blocked::DONE) {
                         shard.blocked.served(&k, w.id);
-                        self.deliver(w, Vec::new());
+                        out.push((w.clone(), Vec::new(), false));
                     }
                     continue;
                 }
@@ -439,13 +448,16 @@ impl Worker {
                     .store(blocked::DONE, std::sync::atomic::Ordering::Release);
                 shard.blocked.served(&k, w.id);
                 self.stats_commands(1);
-                self.deliver(w, vec![r]);
+                let gate = shard.aof.as_ref().is_some_and(|l| l.pending_sync());
+                out.push((w.clone(), vec![r], gate));
             }
         }
     }
 
-    /// Sends a served waiter its reply (empty: "retry") on its executor.
-    fn deliver(&self, w: &Waiter, replies: Vec<Reply>) {
+    /// Sends a served waiter its reply (empty: "retry") on its executor;
+    /// with `gate`, not before this shard's log is synced (`appendfsync
+    /// always`).
+    fn deliver(&self, w: &Waiter, replies: Vec<Reply>, gate: bool) {
         let resp = Response {
             token: w.token,
             replies,
@@ -457,16 +469,37 @@ impl Worker {
         let tx = self.resp_tx.borrow().clone();
         if let Some(tx) = tx {
             let to = w.home;
+            // `appendfsync always`: the pop that served it is on disk first.
+            let gate = gate.then(|| self.me.borrow().upgrade()).flatten();
             glommio::spawn_local(async move {
+                if let Some(me) = gate {
+                    crate::aof::writer::synced(&me).await;
+                }
                 let _ = tx.send_to(to, resp).await;
             })
             .detach();
         }
     }
 
+    /// Records logged here are not yet known to be on disk (the check
+    /// before a response may have to wait under `appendfsync always`).
+    #[inline]
+    pub fn sync_pending(&self) -> bool {
+        self.shard
+            .borrow()
+            .aof
+            .as_ref()
+            .is_some_and(|l| l.pending_sync())
+    }
+
     /// Installs the response senders (after the mesh connected).
     pub fn set_responder(&self, tx: Rc<Senders<Response>>) {
         *self.resp_tx.borrow_mut() = Some(tx);
+    }
+
+    /// Lets the worker hand itself to tasks it spawns.
+    pub fn set_self(self: &Rc<Worker>) {
+        *self.me.borrow_mut() = Rc::downgrade(self);
     }
 
     /// A reply slot for a blocked client, under a fresh token.
@@ -880,6 +913,16 @@ pub async fn serve_requests(
             while let Some(req) = stream.next().await {
                 let (from, token) = (req.from, req.token);
                 match worker.serve_now(req.jobs, req.tx, req.release) {
+                    Ok(replies) if worker.sync_pending() => {
+                        // `appendfsync always`: the response waits for the
+                        // sync, off this loop.
+                        let (worker, resp_tx) = (worker.clone(), resp_tx.clone());
+                        glommio::spawn_local(async move {
+                            crate::aof::writer::synced(&worker).await;
+                            let _ = resp_tx.send_to(from, Response { token, replies }).await;
+                        })
+                        .detach();
+                    }
                     Ok(replies) => {
                         let _ = resp_tx.send_to(from, Response { token, replies }).await;
                     }
@@ -889,6 +932,7 @@ pub async fn serve_requests(
                         let (worker, resp_tx) = (worker.clone(), resp_tx.clone());
                         glommio::spawn_local(async move {
                             let replies = worker.finish(d).await;
+                            crate::aof::writer::synced(&worker).await;
                             let _ = resp_tx.send_to(from, Response { token, replies }).await;
                         })
                         .detach();

@@ -33,6 +33,10 @@ pub struct Shared {
     pub connected: AtomicUsize,
     /// Clients waiting in a blocking command (INFO blocked_clients).
     pub blocked: AtomicUsize,
+    /// With `appendonly yes`: the data directory and its manifest.
+    pub aof: Option<(std::path::PathBuf, crate::aof::manifest::Manifest)>,
+    /// Executors still loading their append-only file.
+    pub loading: AtomicUsize,
     next_client: AtomicU64,
     bound: AtomicUsize,
     ready: AtomicUsize,
@@ -173,6 +177,12 @@ fn start_once(config: Config) -> Result<ServerHandle, StartError> {
     // CONFIG GET shards reports the number in use, not 0 ("one per CPU").
     config.shards = nshards;
     let io_memory = config.io_memory;
+    let aof = if config.appendonly {
+        let m = crate::aof::writer::prepare(&config.dir, nshards).map_err(StartError::Failed)?;
+        Some((config.dir.clone(), m))
+    } else {
+        None
+    };
     let run_id: String = {
         let mut x = now_ms() ^ (std::process::id() as u64) << 32;
         (0..40)
@@ -194,6 +204,8 @@ fn start_once(config: Config) -> Result<ServerHandle, StartError> {
         lastsave: AtomicU64::new(now_ms() / 1000),
         connected: AtomicUsize::new(0),
         blocked: AtomicUsize::new(0),
+        aof,
+        loading: AtomicUsize::new(0),
         next_client: AtomicU64::new(1),
         bound: AtomicUsize::new(0),
         ready: AtomicUsize::new(0),
@@ -226,7 +238,7 @@ fn start_once(config: Config) -> Result<ServerHandle, StartError> {
     // Wait until every executor is listening (or one failed).
     let began = std::time::Instant::now();
     loop {
-        if began.elapsed() > START_TIMEOUT {
+        if began.elapsed() > START_TIMEOUT && shared.loading.load(Ordering::Acquire) == 0 {
             shared.request_shutdown();
             for t in threads {
                 let _ = t.join();
@@ -315,6 +327,7 @@ async fn executor_main(
     let mut shard = Shard::new(id, nshards, config.databases, now_ms());
     shard.limits = crate::shard::Limits::from_config(&config);
     let worker = Rc::new(Worker::new(id, nshards, shard, shared.clone(), req_tx));
+    worker.set_self();
     let mut mesh_tasks = Vec::new();
     if let (Some(req_rx), Some(resp_tx), Some(resp_rx)) = (req_rx, resp_tx, resp_rx) {
         let resp_tx = Rc::new(resp_tx);
@@ -330,9 +343,23 @@ async fn executor_main(
         )));
     }
 
+    // Load this shard's append-only file before anyone can connect.
+    let mut ok = true;
+    let mut aof_file = None;
+    if let Some((dir, m)) = &shared.aof {
+        shared.loading.fetch_add(1, Ordering::AcqRel);
+        match crate::aof::writer::load(&worker, dir, m).await {
+            Ok(f) => aof_file = Some(f),
+            Err(e) => {
+                report_error(&shared, e);
+                ok = false;
+            }
+        }
+        shared.loading.fetch_sub(1, Ordering::AcqRel);
+    }
+
     // Executor 0 binds first (port 0 picks a port); the others bind the port it got.
     let mut listeners = Vec::new();
-    let mut ok = true;
     if id != 0 && !barrier(&shared, &shared.bound, 1).await {
         ok = false;
     }
@@ -383,6 +410,14 @@ async fn executor_main(
     }
     tracing::debug!(shard = id, ok, "bound");
     let stop = Notify::new();
+    let aof_stop = Notify::new();
+    let flusher = aof_file.map(|f| {
+        glommio::spawn_local(crate::aof::writer::flusher(
+            worker.clone(),
+            f,
+            aof_stop.clone(),
+        ))
+    });
     if ok {
         shared.ready.fetch_add(1, Ordering::AcqRel);
         let housekeeping = glommio::spawn_local(housekeeping(worker.clone(), stop.clone()));
@@ -409,6 +444,12 @@ async fn executor_main(
             }
             glommio::timer::sleep(Duration::from_millis(1)).await;
         }
+    }
+    // Everything logged reaches the disk before the executor ends
+    // (SHUTDOWN, SIGTERM).
+    aof_stop.notify();
+    if let Some(f) = flusher {
+        f.await;
     }
     worker.close_mesh();
     tracing::debug!(shard = id, "waiting for mesh tasks");
@@ -530,6 +571,19 @@ impl Notify {
         g.0 = true;
         for w in g.1.drain(..) {
             w.wake();
+        }
+    }
+
+    /// Whether `notify` was called.
+    pub fn is_notified(&self) -> bool {
+        self.inner.borrow().0
+    }
+
+    /// Wakes `w` at the next `notify` (for hand-written futures).
+    pub fn register(&self, w: &Waker) {
+        let mut g = self.inner.borrow_mut();
+        if !g.1.iter().any(|x| x.will_wake(w)) {
+            g.1.push(w.clone());
         }
     }
 

@@ -149,9 +149,59 @@ pub struct AofLog {
     /// The shard's change counter at the last `finish`: keyless writes
     /// (FLUSHDB, SWAPDB) touch no key but count.
     dirty: u64,
+    /// File position after everything logged so far, and after what is
+    /// known to be on disk.
+    appended: u64,
+    synced: u64,
+    /// The flusher, waiting for records; replies waiting for a sync.
+    flusher: Option<std::task::Waker>,
+    sync_waiters: Vec<std::task::Waker>,
 }
 
 impl AofLog {
+    /// Starts logging after a file of `len` bytes (all on disk) was loaded.
+    pub fn start(&mut self, dirty: u64, len: u64) {
+        self.dirty = dirty;
+        self.appended = len;
+        self.synced = len;
+    }
+
+    pub fn appended(&self) -> u64 {
+        self.appended
+    }
+
+    pub fn synced(&self) -> u64 {
+        self.synced
+    }
+
+    /// Records were logged that are not known to be on disk.
+    #[inline]
+    pub fn pending_sync(&self) -> bool {
+        self.appended > self.synced
+    }
+
+    pub fn set_waker(&mut self, w: &std::task::Waker) {
+        self.flusher = Some(w.clone());
+    }
+
+    pub fn wake_flusher(&mut self) {
+        if let Some(w) = self.flusher.take() {
+            w.wake();
+        }
+    }
+
+    pub fn add_sync_waiter(&mut self, w: &std::task::Waker) {
+        self.sync_waiters.push(w.clone());
+    }
+
+    /// Everything up to `pos` is on disk: wakes the replies waiting for it.
+    pub fn synced_to(&mut self, pos: u64) {
+        self.synced = self.synced.max(pos);
+        for w in self.sync_waiters.drain(..) {
+            w.wake();
+        }
+    }
+
     /// Notes that `key` in `db` changed.
     #[inline]
     pub fn touch(&mut self, db: usize, key: &[u8]) {
@@ -162,9 +212,12 @@ impl AofLog {
     pub fn command<A: AsRef<[u8]>>(&mut self, db: usize, argv: &[A]) {
         // A command over 1 GiB cannot be written as one record; the
         // protocol's 512 MB bulk limit keeps single arguments below it.
+        let before = self.buf.len();
         if record::encode(db as u16, argv, &mut self.buf).is_err() {
             tracing::error!("a command too large for one AOF record was not logged");
         }
+        self.appended += (self.buf.len() - before) as u64;
+        self.wake_flusher();
     }
 
     /// Logs the removal of an expired key.

@@ -14,3 +14,4 @@ pub mod manifest;
 pub mod record;
 pub mod tools;
 pub mod value;
+pub mod writer;

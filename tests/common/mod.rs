@@ -26,6 +26,11 @@ impl TestServer {
 
     /// Starts a server after letting the test adjust the configuration.
     pub fn with(f: impl FnOnce(&mut Config)) -> TestServer {
+        Self::try_with(f).expect("server starts")
+    }
+
+    /// Like `with`, but a server that refuses to start is an Err with its reason.
+    pub fn try_with(f: impl FnOnce(&mut Config)) -> Result<TestServer, String> {
         let mut c = Config {
             port: 0,
             shards: SHARDS,
@@ -35,12 +40,12 @@ impl TestServer {
         };
         f(&mut c);
         ringkv::logging::init("warning");
-        let handle = ringkv::start(c).expect("server starts");
+        let handle = ringkv::start(c)?;
         let port = handle.port;
-        TestServer {
+        Ok(TestServer {
             handle: Some(handle),
             port,
-        }
+        })
     }
 
     /// A `redis` crate connection.
