@@ -116,8 +116,8 @@ const VERBATIM: &[&str] = &[
 ];
 
 /// Commands logged as their arguments followed by what they left of each
-/// key they touched: its absolute expiry (or PERSIST), or DEL when a time
-/// already past removed it (replay, expiring nothing, would keep it).
+/// key they touched: its absolute expiry when it has one, or DEL when a
+/// time already past removed it (replay, expiring nothing, would keep it).
 const TTL: &[&str] = &[
     "set",
     "setex",
@@ -270,7 +270,9 @@ pub fn finish(shard: &mut Shard, cmd: Option<(&CommandSpec, usize, &[Bytes])>, f
                     let at = e.expire_at.to_string().into_bytes();
                     log.command(*d, &[&b"PEXPIREAT"[..], k, &at]);
                 }
-                (Mode::Ttl, Some(_)) => log.command(*d, &[&b"PERSIST"[..], k]),
+                // No TTL now: replay, from the same state, cannot have
+                // set one either (only its value depends on the clock).
+                (Mode::Ttl, Some(_)) => {}
                 (Mode::Ttl, None) => log.command(*d, &[&b"DEL"[..], k]),
                 (_, Some(e)) => {
                     let mut entry = Vec::new();
