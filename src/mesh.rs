@@ -768,8 +768,22 @@ impl Worker {
         T: Send + 'static,
         F: FnOnce(&mut Ctx) -> T + Send + 'static,
     {
+        match self.run_on_tx(shard, db, 0, f).await {
+            Some(v) => v,
+            // Only reachable if the peer shut down mid-call.
+            None => std::future::pending().await,
+        }
+    }
+
+    /// `run_on` under transaction `tx` (0: none): a coordinator holding
+    /// intents reads or writes through it. None if the peer is gone.
+    pub async fn run_on_tx<T, F>(&self, shard: usize, db: usize, tx: TxId, f: F) -> Option<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Ctx) -> T + Send + 'static,
+    {
         if shard == self.id {
-            return self.with_ctx(db, f);
+            return Some(self.with_ctx(db, f));
         }
         let out = Arc::new(std::sync::Mutex::new(None));
         let out2 = out.clone();
@@ -780,13 +794,12 @@ impl Worker {
             }
             Reply::Nil
         });
-        self.call_fn(shard, db, job).await;
-        let v = out.lock().ok().and_then(|mut g| g.take());
-        match v {
-            Some(v) => v,
-            // Only reachable if the peer shut down mid-call.
-            None => std::future::pending().await,
-        }
+        let jobs = vec![Job {
+            db,
+            work: Work::Fn(job),
+        }];
+        self.call_tx(shard, jobs, tx, false).await;
+        out.lock().ok().and_then(|mut g| g.take())
     }
 
     /// Runs `make()` on every shard concurrently; results in shard order.

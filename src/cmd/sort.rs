@@ -31,7 +31,6 @@
 use std::cmp::Ordering;
 use std::collections::VecDeque;
 use std::rc::Rc;
-use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use hashbrown::HashMap;
@@ -835,21 +834,9 @@ where
     T: Send + 'static,
     F: FnOnce(&mut Ctx) -> T + Send + 'static,
 {
-    let out = Arc::new(Mutex::new(None));
-    let out2 = out.clone();
-    let job = Job {
-        db,
-        work: Work::Fn(Box::new(move |w: &Worker, db| {
-            let v = w.with_ctx(db, f);
-            if let Ok(mut g) = out2.lock() {
-                *g = Some(v);
-            }
-            Reply::Nil
-        })),
-    };
-    w.call_tx(shard, vec![job], tx, false).await;
-    let v = out.lock().ok().and_then(|mut g| g.take());
-    v.ok_or_else(|| Error::err("shard unavailable"))
+    w.run_on_tx(shard, db, tx, f)
+        .await
+        .ok_or_else(|| Error::err("shard unavailable"))
 }
 
 /// Reads `keys` on their shards (grouped per shard, one job each, all at
