@@ -77,12 +77,14 @@ impl AofFile {
         Ok(())
     }
 
-    /// Appends `buf` (whole records) at the end of the file.
-    pub async fn append(&mut self, mut buf: Vec<u8>) -> io::Result<()> {
-        while !buf.is_empty() {
+    /// Appends `buf` (whole records) at the end of the file. The write
+    /// owns its buffer (io_uring), so the bytes are copied once into it.
+    pub async fn append(&mut self, buf: &[u8]) -> io::Result<()> {
+        let mut done = 0;
+        while done < buf.len() {
             let n = self
                 .file
-                .write_at(buf.clone(), self.len)
+                .write_at(buf[done..].to_vec(), self.len)
                 .await
                 .map_err(io_err)?;
             if n == 0 {
@@ -92,7 +94,7 @@ impl AofFile {
                 ));
             }
             self.len += n as u64;
-            buf.drain(..n.min(buf.len()));
+            done += n;
         }
         Ok(())
     }
@@ -149,13 +151,13 @@ mod tests {
                 record::encode(0, &[&b"SET"[..], &i.to_le_bytes(), &[7u8; 100]], &mut buf).unwrap();
             }
             let want = buf.clone();
-            f.append(buf).await.unwrap();
+            f.append(&buf).await.unwrap();
             f.sync().await.unwrap();
             // A torn append: half a record.
             let mut torn = Vec::new();
             record::encode(0, &[&b"SET"[..], b"x", b"y"], &mut torn).unwrap();
             torn.truncate(torn.len() / 2);
-            f.append(torn).await.unwrap();
+            f.append(&torn).await.unwrap();
             f.close().await.unwrap();
             sync_dir(p.parent().unwrap()).await.unwrap();
 

@@ -145,7 +145,7 @@ pub fn mode(spec: &CommandSpec) -> Mode {
 pub struct AofLog {
     /// Whole records not yet handed to the file.
     pub buf: Vec<u8>,
-    touched: Vec<(usize, Box<[u8]>)>,
+    touched: Touched,
     /// The shard's change counter at the last `finish`: keyless writes
     /// (FLUSHDB, SWAPDB) touch no key but count.
     dirty: u64,
@@ -205,7 +205,7 @@ impl AofLog {
     /// Notes that `key` in `db` changed.
     #[inline]
     pub fn touch(&mut self, db: usize, key: &[u8]) {
-        self.touched.push((db, key.into()));
+        self.touched.push(db, key);
     }
 
     /// Logs one command.
@@ -223,6 +223,45 @@ impl AofLog {
     /// Logs the removal of an expired key.
     pub fn expired(&mut self, db: usize, key: &[u8]) {
         self.command(db, &[&b"DEL"[..], key]);
+    }
+}
+
+/// The keys the current work touched, packed in one buffer that keeps its
+/// capacity from one command to the next (no allocation per write).
+#[derive(Default)]
+struct Touched {
+    bytes: Vec<u8>,
+    /// (db, start, end) in `bytes`.
+    keys: Vec<(usize, usize, usize)>,
+}
+
+impl Touched {
+    fn push(&mut self, db: usize, key: &[u8]) {
+        let start = self.bytes.len();
+        self.bytes.extend_from_slice(key);
+        self.keys.push((db, start, self.bytes.len()));
+    }
+
+    fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.keys.clear();
+    }
+
+    /// Sorts the keys and drops repeats.
+    fn dedup(&mut self) {
+        let b = &self.bytes;
+        self.keys
+            .sort_unstable_by(|x, y| (x.0, &b[x.1..x.2]).cmp(&(y.0, &b[y.1..y.2])));
+        self.keys
+            .dedup_by(|x, y| x.0 == y.0 && b[x.1..x.2] == b[y.1..y.2]);
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (usize, &[u8])> {
+        self.keys.iter().map(|&(d, s, e)| (d, &self.bytes[s..e]))
     }
 }
 
@@ -257,29 +296,28 @@ pub fn finish(shard: &mut Shard, cmd: Option<(&CommandSpec, usize, &[Bytes])>, f
         log.command(db, argv);
     }
     if m != Mode::Verbatim {
-        touched.sort_unstable();
         touched.dedup();
         let Shard { dbs, aof, .. } = shard;
         let Some(log) = aof.as_mut() else {
             return;
         };
-        for (d, k) in &touched {
-            let found = dbs.get(*d).and_then(|db| db.find(k).map(|i| db.entry(i)));
+        for (d, k) in touched.iter() {
+            let found = dbs.get(d).and_then(|db| db.find(k).map(|i| db.entry(i)));
             match (m, found) {
                 (Mode::Ttl, Some(e)) if e.expire_at != 0 => {
                     let at = e.expire_at.to_string().into_bytes();
-                    log.command(*d, &[&b"PEXPIREAT"[..], k, &at]);
+                    log.command(d, &[&b"PEXPIREAT"[..], k, &at]);
                 }
                 // No TTL now: replay, from the same state, cannot have
                 // set one either (only its value depends on the clock).
                 (Mode::Ttl, Some(_)) => {}
-                (Mode::Ttl, None) => log.command(*d, &[&b"DEL"[..], k]),
+                (Mode::Ttl, None) => log.command(d, &[&b"DEL"[..], k]),
                 (_, Some(e)) => {
                     let mut entry = Vec::new();
                     value::encode_entry(k, &e.value, e.expire_at, &mut entry);
-                    log.command(*d, &[SNAPSHOT, &entry]);
+                    log.command(d, &[SNAPSHOT, &entry]);
                 }
-                (_, None) => log.command(*d, &[&b"DEL"[..], k]),
+                (_, None) => log.command(d, &[&b"DEL"[..], k]),
             }
         }
     }

@@ -106,7 +106,6 @@ pub async fn load(worker: &Rc<Worker>, dir: &Path, m: &Manifest) -> Result<AofFi
 /// then writes and syncs what is left.
 pub async fn flusher(worker: Rc<Worker>, mut f: AofFile, stop: crate::server::Notify) {
     let mut last_sync = Instant::now();
-    let mut spare = Vec::new();
     loop {
         let policy = worker.shared.config.load().appendfsync;
         let stopping = stop.is_notified();
@@ -136,25 +135,29 @@ pub async fn flusher(worker: Rc<Worker>, mut f: AofFile, stop: crate::server::No
             })
             .await;
         }
-        let (buf, appended) = {
+        // The log's buffer comes here and goes back empty, keeping its
+        // capacity (no allocation per batch).
+        let (mut buf, appended) = {
             let mut shard = worker.shard.borrow_mut();
             match shard.aof.as_mut() {
-                Some(l) => {
-                    std::mem::swap(&mut l.buf, &mut spare);
-                    (std::mem::take(&mut spare), l.appended())
-                }
+                Some(l) => (std::mem::take(&mut l.buf), l.appended()),
                 None => return,
             }
         };
         if !buf.is_empty() {
-            let mut buf = buf;
-            if let Err(e) = f.append(std::mem::take(&mut buf)).await {
-                // Redis stops accepting writes here; we log and retry on the
-                // next turn with the records lost from this batch.
+            if let Err(e) = f.append(&buf).await {
+                // Redis stops accepting writes here; we log and go on with
+                // the records of this batch lost from the file.
                 tracing::error!(
                     "cannot write the append-only file {}: {e}",
                     f.path().display()
                 );
+            }
+            buf.clear();
+            if let Some(l) = worker.shard.borrow_mut().aof.as_mut() {
+                if l.buf.is_empty() {
+                    std::mem::swap(&mut l.buf, &mut buf);
+                }
             }
         }
         let sync_now = match policy {
