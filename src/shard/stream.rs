@@ -213,6 +213,43 @@ struct Node {
 }
 
 impl Node {
+    /// Appends entry `id` (relative to the node's first id `key`), its
+    /// fields given whole; `same`: they match the master fields, so only
+    /// the values are written. Counts its listpack size; the caller counts
+    /// it as live or deleted.
+    fn write_entry(
+        &mut self,
+        key: StreamId,
+        id: StreamId,
+        fields: &[&[u8]],
+        same: bool,
+        deleted: bool,
+    ) {
+        let nfields = fields.len() / 2;
+        let dms = id.ms.wrapping_sub(key.ms);
+        let dseq = id.seq.wrapping_sub(key.seq) as i64;
+        let b = &mut self.buf;
+        let flags = if same { FLAG_SAMEFIELDS } else { 0 };
+        b.push(flags | if deleted { FLAG_DELETED } else { 0 });
+        write_varint(b, dms);
+        write_varint(b, zigzag(dseq));
+        let mut lp = lp_int_size(0) + lp_int_size(dms as i64) + lp_int_size(dseq);
+        if !same {
+            write_varint(b, nfields as u64);
+            lp += lp_int_size(nfields as i64);
+        }
+        for (i, f) in fields.iter().enumerate() {
+            if same && i % 2 == 0 {
+                continue;
+            }
+            write_bytes(b, f);
+            lp += lp_str_size(f);
+        }
+        let lp_count = if same { nfields + 3 } else { 2 * nfields + 4 };
+        lp += lp_int_size(lp_count as i64);
+        self.lp_entries += lp;
+    }
+
     fn lp_bytes(&self) -> u64 {
         // Header (6) and end byte, then count, deleted, num-fields, the
         // master fields and the zero terminator.
@@ -446,27 +483,7 @@ impl Stream {
                 .master_fields()
                 .zip(fields.iter().step_by(2))
                 .all(|(a, b)| a == *b);
-        let dms = id.ms.wrapping_sub(key.ms);
-        let dseq = id.seq.wrapping_sub(key.seq) as i64;
-        let b = &mut node.buf;
-        b.push(if same { FLAG_SAMEFIELDS } else { 0 });
-        write_varint(b, dms);
-        write_varint(b, zigzag(dseq));
-        let mut lp = lp_int_size(0) + lp_int_size(dms as i64) + lp_int_size(dseq);
-        if !same {
-            write_varint(b, nfields as u64);
-            lp += lp_int_size(nfields as i64);
-        }
-        for (i, f) in fields.iter().enumerate() {
-            if same && i % 2 == 0 {
-                continue;
-            }
-            write_bytes(b, f);
-            lp += lp_str_size(f);
-        }
-        let lp_count = if same { nfields + 3 } else { 2 * nfields + 4 };
-        lp += lp_int_size(lp_count as i64);
-        node.lp_entries += lp;
+        node.write_entry(key, id, fields, same, false);
         node.live += 1;
         self.length += 1;
         self.entries_added += 1;
@@ -919,28 +936,7 @@ impl Stream {
                     .iter()
                     .zip(fields.iter().step_by(2))
                     .all(|(a, b)| a == b);
-            let dms = id.ms.wrapping_sub(key.ms);
-            let dseq = id.seq.wrapping_sub(key.seq) as i64;
-            let b = &mut node.buf;
-            let flags = if same { FLAG_SAMEFIELDS } else { 0 };
-            b.push(flags | if *deleted { FLAG_DELETED } else { 0 });
-            write_varint(b, dms);
-            write_varint(b, zigzag(dseq));
-            let mut lp = lp_int_size(0) + lp_int_size(dms as i64) + lp_int_size(dseq);
-            if !same {
-                write_varint(b, nfields as u64);
-                lp += lp_int_size(nfields as i64);
-            }
-            for (i, f) in fields.iter().enumerate() {
-                if same && i % 2 == 0 {
-                    continue;
-                }
-                write_bytes(b, f);
-                lp += lp_str_size(f);
-            }
-            let lp_count = if same { nfields + 3 } else { 2 * nfields + 4 };
-            lp += lp_int_size(lp_count as i64);
-            node.lp_entries += lp;
+            node.write_entry(key, *id, fields, same, *deleted);
             if *deleted {
                 node.deleted += 1;
             } else {
