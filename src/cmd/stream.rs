@@ -265,7 +265,7 @@ fn parse_add_trim(ctx: &Ctx, argv: &[Bytes], xadd: bool) -> Result<AddTrim, Erro
         let opt = &argv[i][..];
         if xadd && opt == b"*" {
             break;
-        } else if args::is(opt, "maxlen") && more > 0 {
+        } else if (args::is(opt, "maxlen") || args::is(opt, "minid")) && more > 0 {
             if a.trim != Trim::None {
                 return Err(both());
             }
@@ -276,24 +276,15 @@ fn parse_add_trim(ctx: &Ctx, argv: &[Bytes], xadd: bool) -> Result<AddTrim, Erro
             } else if more >= 2 && &argv[i + 1][..] == b"=" {
                 i += 1;
             }
-            let n = args::int(&argv[i + 1])?;
-            if n < 0 {
-                return Err(Error::err("The MAXLEN argument must be >= 0."));
-            }
-            a.trim = Trim::MaxLen(n as u64);
-            i += 1;
-        } else if args::is(opt, "minid") && more > 0 {
-            if a.trim != Trim::None {
-                return Err(both());
-            }
-            a.approx = false;
-            if more >= 2 && &argv[i + 1][..] == b"~" {
-                a.approx = true;
-                i += 1;
-            } else if more >= 2 && &argv[i + 1][..] == b"=" {
-                i += 1;
-            }
-            a.trim = Trim::MinId(parse_id(&argv[i + 1])?);
+            a.trim = if args::is(opt, "maxlen") {
+                let n = args::int(&argv[i + 1])?;
+                if n < 0 {
+                    return Err(Error::err("The MAXLEN argument must be >= 0."));
+                }
+                Trim::MaxLen(n as u64)
+            } else {
+                Trim::MinId(parse_id(&argv[i + 1])?)
+            };
             i += 1;
         } else if args::is(opt, "limit") && more > 0 {
             let n = args::int(&argv[i + 1])?;
