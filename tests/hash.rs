@@ -7,11 +7,6 @@ use std::collections::HashSet;
 
 use common::*;
 
-fn rt(r: &mut Raw, args: &[&str], expected: &str) {
-    let a: Vec<&[u8]> = args.iter().map(|s| s.as_bytes()).collect();
-    r.roundtrip(&a, expected.as_bytes());
-}
-
 /// Sends a command and returns its reply bytes.
 fn reply(r: &mut Raw, args: &[&str]) -> Vec<u8> {
     let a: Vec<&[u8]> = args.iter().map(|s| s.as_bytes()).collect();

@@ -5,24 +5,6 @@
 mod common;
 use common::*;
 
-fn rt(r: &mut Raw, args: &[&str], expected: &str) {
-    let a: Vec<&[u8]> = args.iter().map(|s| s.as_bytes()).collect();
-    r.roundtrip(&a, expected.as_bytes());
-}
-
-const WRONGTYPE: &str = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
-const NOT_INT: &str = "-ERR value is not an integer or out of range\r\n";
-const SYNTAX: &str = "-ERR syntax error\r\n";
-
-/// RESP for an array of bulk strings.
-fn arr(items: &[&str]) -> String {
-    let mut s = format!("*{}\r\n", items.len());
-    for i in items {
-        s += &format!("${}\r\n{i}\r\n", i.len());
-    }
-    s
-}
-
 #[test]
 fn pushes_and_pops() {
     let srv = TestServer::start();

@@ -6,31 +6,7 @@
 mod common;
 use common::*;
 
-fn rt(r: &mut Raw, args: &[&str], expected: &str) {
-    let a: Vec<&[u8]> = args.iter().map(|s| s.as_bytes()).collect();
-    r.roundtrip(&a, expected.as_bytes());
-}
-
-/// Sends a command and returns the reply bytes as text.
-fn ask(r: &mut Raw, args: &[&str]) -> String {
-    let a: Vec<&[u8]> = args.iter().map(|s| s.as_bytes()).collect();
-    r.cmd(&a);
-    String::from_utf8_lossy(&r.read_reply()).into_owned()
-}
-
-const WRONGTYPE: &str = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
-const NOT_INT: &str = "-ERR value is not an integer or out of range\r\n";
-const SYNTAX: &str = "-ERR syntax error\r\n";
 const POSITIVE: &str = "-ERR value is out of range, must be positive\r\n";
-
-/// RESP for an array of bulk strings.
-fn arr(items: &[&str]) -> String {
-    let mut s = format!("*{}\r\n", items.len());
-    for i in items {
-        s += &format!("${}\r\n{i}\r\n", i.len());
-    }
-    s
-}
 
 /// The members of a set reply (RESP2 array of bulks), sorted.
 fn members(reply: &redis::Value) -> Vec<String> {

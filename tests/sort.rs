@@ -6,20 +6,6 @@
 mod common;
 use common::*;
 
-fn rt(r: &mut Raw, args: &[&str], expected: &str) {
-    let a: Vec<&[u8]> = args.iter().map(|s| s.as_bytes()).collect();
-    r.roundtrip(&a, expected.as_bytes());
-}
-
-fn ask(r: &mut Raw, args: &[&str]) -> String {
-    let a: Vec<&[u8]> = args.iter().map(|s| s.as_bytes()).collect();
-    r.cmd(&a);
-    String::from_utf8_lossy(&r.read_reply()).into_owned()
-}
-
-const WRONGTYPE: &str = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
-const NOT_INT: &str = "-ERR value is not an integer or out of range\r\n";
-const SYNTAX: &str = "-ERR syntax error\r\n";
 const NOT_DOUBLE: &str = "-ERR One or more scores can't be converted into double\r\n";
 
 /// RESP for an array of bulk strings; "(nil)" stands for a null bulk.

@@ -4,13 +4,6 @@
 mod common;
 use common::*;
 
-fn rt(r: &mut Raw, args: &[&str], expected: &str) {
-    let a: Vec<&[u8]> = args.iter().map(|s| s.as_bytes()).collect();
-    r.roundtrip(&a, expected.as_bytes());
-}
-
-const WRONGTYPE: &str = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
-
 #[test]
 fn list_commands() {
     let srv = TestServer::start();

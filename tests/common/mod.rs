@@ -220,3 +220,30 @@ pub fn keys_on_distinct_shards(n: usize) -> Vec<String> {
     v.sort();
     v.into_iter().map(|(_, k)| k).collect()
 }
+
+/// Sends a command (arguments as text) and checks the exact reply bytes.
+pub fn rt(r: &mut Raw, args: &[&str], expected: &str) {
+    let a: Vec<&[u8]> = args.iter().map(|s| s.as_bytes()).collect();
+    r.roundtrip(&a, expected.as_bytes());
+}
+
+/// Sends a command and returns the reply bytes as text.
+pub fn ask(r: &mut Raw, args: &[&str]) -> String {
+    let a: Vec<&[u8]> = args.iter().map(|s| s.as_bytes()).collect();
+    r.cmd(&a);
+    String::from_utf8_lossy(&r.read_reply()).into_owned()
+}
+
+/// RESP for an array of bulk strings.
+pub fn arr(items: &[&str]) -> String {
+    let mut s = format!("*{}\r\n", items.len());
+    for i in items {
+        s += &format!("${}\r\n{i}\r\n", i.len());
+    }
+    s
+}
+
+pub const WRONGTYPE: &str =
+    "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
+pub const NOT_INT: &str = "-ERR value is not an integer or out of range\r\n";
+pub const SYNTAX: &str = "-ERR syntax error\r\n";
