@@ -844,10 +844,12 @@ impl ZSet {
             return None;
         }
         let rank = match &self.repr {
-            Repr::Pack(p) => {
-                let offs: Vec<(&[u8], f64)> = p.entries().map(|e| (e.1, e.2)).collect();
-                offs.iter().rposition(|&(m, s)| lte(m, s))?
-            }
+            Repr::Pack(p) => p
+                .entries()
+                .enumerate()
+                .filter(|(_, e)| lte(e.1, e.2))
+                .map(|(i, _)| i)
+                .last()?,
             Repr::Big(b) => b
                 .tree
                 .partition_point(|id| {

@@ -190,29 +190,11 @@ impl Tree {
     }
 
     fn alloc_leaf(&mut self) -> u32 {
-        match self.free_leaves.pop() {
-            Some(i) => {
-                self.leaves[i as usize] = Leaf::empty();
-                i
-            }
-            None => {
-                self.leaves.push(Leaf::empty());
-                self.leaves.len() as u32 - 1
-            }
-        }
+        alloc(&mut self.leaves, &mut self.free_leaves, Leaf::empty())
     }
 
     fn alloc_inner(&mut self) -> u32 {
-        match self.free_inners.pop() {
-            Some(i) => {
-                self.inners[i as usize] = Inner::empty();
-                i
-            }
-            None => {
-                self.inners.push(Inner::empty());
-                self.inners.len() as u32 - 1
-            }
-        }
+        alloc(&mut self.inners, &mut self.free_inners, Inner::empty())
     }
 
     fn node_len(&self, node: u32, level: u32) -> usize {
@@ -750,6 +732,20 @@ impl Iterator for Iter<'_> {
 
     fn size_hint(&self) -> (usize, Option<usize>) {
         (self.left, Some(self.left))
+    }
+}
+
+/// A slot for `node` in `pool`: a freed one if any, else a new one.
+fn alloc<T>(pool: &mut Vec<T>, free: &mut Vec<u32>, node: T) -> u32 {
+    match free.pop() {
+        Some(i) => {
+            pool[i as usize] = node;
+            i
+        }
+        None => {
+            pool.push(node);
+            pool.len() as u32 - 1
+        }
     }
 }
 
