@@ -312,6 +312,9 @@ impl Worker {
             } => {
                 let mut shard = self.shard.borrow_mut();
                 self.sync_limits(&mut shard);
+                if shard.aof.as_ref().is_some_and(|l| l.rewriting()) {
+                    crate::aof::log::before(&mut shard, spec, job.db, &argv);
+                }
                 let mut ctx = Ctx::new(&mut shard, job.db, now);
                 let r: Reply = handler(&mut ctx, &argv).into();
                 if shard.aof.is_some() {
@@ -358,6 +361,9 @@ impl Worker {
             prepare(&mut ctx, &mut b.blocked.argv, &b.pos);
         }
         let r = if b.try_first {
+            if ctx.shard.aof.as_ref().is_some_and(|l| l.rewriting()) {
+                crate::aof::log::before(ctx.shard, spec, db, &b.blocked.argv);
+            }
             let r: Reply = (b.blocked.handler)(&mut ctx, &b.blocked.argv).into();
             if shard.aof.is_some() {
                 let failed = r.is_error();
@@ -434,6 +440,9 @@ impl Worker {
                 if !w.cas(blocked::ARMED, blocked::SERVING) {
                     continue;
                 }
+                if ctx.shard.aof.as_ref().is_some_and(|l| l.rewriting()) {
+                    crate::aof::log::before(ctx.shard, b.spec, b.db, &b.argv);
+                }
                 let r: Reply = (b.handler)(&mut ctx, &b.argv).into();
                 if shard.aof.is_some() {
                     let failed = r.is_error();
@@ -500,6 +509,11 @@ impl Worker {
     /// Lets the worker hand itself to tasks it spawns.
     pub fn set_self(self: &Rc<Worker>) {
         *self.me.borrow_mut() = Rc::downgrade(self);
+    }
+
+    /// This worker as an `Rc`, for tasks it spawns (None before `set_self`).
+    pub fn rc(&self) -> Option<Rc<Worker>> {
+        self.me.borrow().upgrade()
     }
 
     /// A reply slot for a blocked client, under a fresh token.

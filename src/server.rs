@@ -33,8 +33,9 @@ pub struct Shared {
     pub connected: AtomicUsize,
     /// Clients waiting in a blocking command (INFO blocked_clients).
     pub blocked: AtomicUsize,
-    /// With `appendonly yes`: the data directory and its manifest.
-    pub aof: Option<(std::path::PathBuf, crate::aof::manifest::Manifest)>,
+    /// With `appendonly yes`: the data directory, its manifest, rewrite
+    /// and load figures.
+    pub aof: Option<crate::aof::rewrite::Persist>,
     /// Executors still loading their append-only file.
     pub loading: AtomicUsize,
     next_client: AtomicU64,
@@ -179,7 +180,12 @@ fn start_once(config: Config) -> Result<ServerHandle, StartError> {
     let io_memory = config.io_memory;
     let aof = if config.appendonly {
         let m = crate::aof::writer::prepare(&config.dir, nshards).map_err(StartError::Failed)?;
-        Some((config.dir.clone(), m))
+        crate::aof::rewrite::remove_orphans(&config.dir, &m);
+        Some(crate::aof::rewrite::Persist::new(
+            config.dir.clone(),
+            m,
+            nshards,
+        ))
     } else {
         None
     };
@@ -346,9 +352,9 @@ async fn executor_main(
     // Load this shard's append-only file before anyone can connect.
     let mut ok = true;
     let mut aof_file = None;
-    if let Some((dir, m)) = &shared.aof {
+    if let Some(p) = &shared.aof {
         shared.loading.fetch_add(1, Ordering::AcqRel);
-        match crate::aof::writer::load(&worker, dir, m).await {
+        match crate::aof::writer::load(&worker, p).await {
             Ok(f) => aof_file = Some(f),
             Err(e) => {
                 report_error(&shared, e);

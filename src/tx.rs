@@ -198,6 +198,8 @@ pub fn lend(shard: &mut Shard, keys: &[LockKey], now: u64) -> Vec<Option<Lent>> 
         .map(|k| {
             let mut ctx = Ctx::new(shard, k.db, now);
             ctx.lookup(&k.key).map(|i| {
+                // An AOF rewrite must not serialise the placeholder.
+                ctx.shard.lent.push((k.db, i));
                 let e = ctx.db().entry_mut(i);
                 Lent {
                     value: std::mem::replace(
@@ -220,8 +222,12 @@ pub fn writeback_job(items: Vec<(LockKey, Option<Lent>, bool)>) -> Job {
         let now = now_ms();
         for (k, v, touched) in items {
             let mut ctx = Ctx::new(&mut shard, k.db, now);
+            let found = ctx.db().find(&k.key);
+            if let Some(i) = found {
+                ctx.shard.lent.retain(|&(d, p)| (d, p) != (k.db, i));
+            }
             let db = ctx.db();
-            match (db.find(&k.key), v) {
+            match (found, v) {
                 (Some(i), Some(l)) => {
                     let e = db.entry_mut(i);
                     e.value = l.value;

@@ -11,81 +11,6 @@ use common::*;
 use redis::Value;
 use ringkv::config::AppendFsync;
 
-fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("ringkv-aof-it-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
-}
-
-fn start(dir: &Path, shards: usize, fsync: AppendFsync) -> Result<TestServer, String> {
-    let dir = dir.to_path_buf();
-    TestServer::try_with(move |c| {
-        c.appendonly = true;
-        c.appendfsync = fsync;
-        c.dir = dir;
-        c.shards = shards;
-    })
-}
-
-/// Every key of db 0 and 1 with its type, contents (order-free where Redis
-/// is) and absolute expiry.
-fn dump(c: &mut redis::Connection) -> Vec<String> {
-    let mut out = Vec::new();
-    for db in [0, 1] {
-        let _: () = redis::cmd("SELECT").arg(db).query(c).unwrap();
-        let mut keys: Vec<String> = redis::cmd("KEYS").arg("*").query(c).unwrap();
-        keys.sort();
-        for k in keys {
-            let ty: String = redis::cmd("TYPE").arg(&k).query(c).unwrap();
-            let at: i64 = redis::cmd("PEXPIRETIME").arg(&k).query(c).unwrap();
-            let mut items: Vec<String> = match ty.as_str() {
-                "string" => vec![q_str(c, &["GET", &k])],
-                "list" => flat(q(c, &["LRANGE", &k, "0", "-1"])),
-                "set" => flat(q(c, &["SMEMBERS", &k])),
-                "hash" => flat(q(c, &["HGETALL", &k])),
-                "zset" => flat(q(c, &["ZRANGE", &k, "0", "-1", "WITHSCORES"])),
-                "stream" => {
-                    let mut v = flat(q(c, &["XRANGE", &k, "-", "+"]));
-                    v.extend(flat(q(c, &["XINFO", "GROUPS", &k])));
-                    v
-                }
-                other => vec![other.to_string()],
-            };
-            if ty == "set" || ty == "hash" {
-                if ty == "hash" {
-                    let mut pairs: Vec<String> = items.chunks(2).map(|p| p.join("=")).collect();
-                    pairs.sort();
-                    items = pairs;
-                } else {
-                    items.sort();
-                }
-            }
-            out.push(format!("{db} {k} {ty} {at} {items:?}"));
-        }
-    }
-    let _: () = redis::cmd("SELECT").arg(0).query(c).unwrap();
-    out
-}
-
-fn q_str(c: &mut redis::Connection, args: &[&str]) -> String {
-    flat(q(c, args)).join(",")
-}
-
-fn flat(v: Value) -> Vec<String> {
-    match v {
-        Value::Array(items) | Value::Set(items) => items.into_iter().flat_map(flat).collect(),
-        Value::Map(pairs) => pairs
-            .into_iter()
-            .flat_map(|(a, b)| flat(a).into_iter().chain(flat(b)))
-            .collect(),
-        Value::BulkString(b) => vec![String::from_utf8_lossy(&b).into_owned()],
-        Value::SimpleString(s) => vec![s],
-        Value::Int(n) => vec![n.to_string()],
-        Value::Nil => vec!["nil".into()],
-        other => vec![format!("{other:?}")],
-    }
-}
-
 /// Writes of every kind, several of them across shards.
 fn workload(srv: &TestServer) {
     let mut c = srv.client();
@@ -169,19 +94,19 @@ fn workload(srv: &TestServer) {
 fn a_restart_loads_what_was_written() {
     for fsync in [AppendFsync::Always, AppendFsync::EverySec] {
         let dir = temp_dir(&format!("restart-{}", fsync.as_str()));
-        let srv = start(&dir, 4, fsync).unwrap();
+        let srv = start_aof(&dir, 4, fsync).unwrap();
         workload(&srv);
         let before = dump(&mut srv.client());
         assert!(before.len() > 200, "{}", before.len());
         srv.stop();
-        let srv = start(&dir, 4, fsync).unwrap();
+        let srv = start_aof(&dir, 4, fsync).unwrap();
         let after = dump(&mut srv.client());
         assert_eq!(before, after);
         // And again, after more writes on top of the loaded state.
         q(&mut srv.client(), &["INCR", "n:0"]);
         let before = dump(&mut srv.client());
         srv.stop();
-        let srv = start(&dir, 4, fsync).unwrap();
+        let srv = start_aof(&dir, 4, fsync).unwrap();
         assert_eq!(before, dump(&mut srv.client()));
         srv.stop();
         let _ = std::fs::remove_dir_all(&dir);
@@ -201,7 +126,7 @@ fn shard_files(dir: &Path) -> Vec<PathBuf> {
 #[test]
 fn torn_tails_are_cut_and_corruption_refuses_to_start() {
     let dir = temp_dir("damage");
-    let srv = start(&dir, 4, AppendFsync::Always).unwrap();
+    let srv = start_aof(&dir, 4, AppendFsync::Always).unwrap();
     workload(&srv);
     let before = dump(&mut srv.client());
     srv.stop();
@@ -222,7 +147,7 @@ fn torn_tails_are_cut_and_corruption_refuses_to_start() {
             .unwrap();
         f.write_all(&[40, 0, 0, 0, 1, 2, 3, 4, 0, 0, 2]).unwrap();
     }
-    let srv = start(&dir, 4, AppendFsync::Always).unwrap();
+    let srv = start_aof(&dir, 4, AppendFsync::Always).unwrap();
     assert_eq!(before, dump(&mut srv.client()));
     srv.stop();
     assert_eq!(std::fs::metadata(&biggest).unwrap().len(), len);
@@ -231,13 +156,15 @@ fn torn_tails_are_cut_and_corruption_refuses_to_start() {
     let mid = bytes.len() / 2;
     bytes[mid] ^= 0x5a;
     std::fs::write(&biggest, &bytes).unwrap();
-    let err = start(&dir, 4, AppendFsync::Always).err().expect("refused");
+    let err = start_aof(&dir, 4, AppendFsync::Always)
+        .err()
+        .expect("refused");
     let name = biggest.file_name().unwrap().to_string_lossy().into_owned();
     assert!(err.contains(&name) && err.contains("offset"), "{err}");
     // check-aof --fix cuts it there; then it starts with a prefix of the data.
     assert_eq!(ringkv::aof::tools::check_aof(&dir, false), 1);
     assert_eq!(ringkv::aof::tools::check_aof(&dir, true), 0);
-    let srv = start(&dir, 4, AppendFsync::Always).unwrap();
+    let srv = start_aof(&dir, 4, AppendFsync::Always).unwrap();
     let after = dump(&mut srv.client());
     assert!(after.len() <= before.len() && !after.is_empty());
     srv.stop();
@@ -247,14 +174,14 @@ fn torn_tails_are_cut_and_corruption_refuses_to_start() {
 #[test]
 fn another_shard_count_is_refused() {
     let dir = temp_dir("shards");
-    let srv = start(&dir, 4, AppendFsync::EverySec).unwrap();
+    let srv = start_aof(&dir, 4, AppendFsync::EverySec).unwrap();
     q(&mut srv.client(), &["SET", "k", "v"]);
     srv.stop();
-    let err = start(&dir, 2, AppendFsync::EverySec)
+    let err = start_aof(&dir, 2, AppendFsync::EverySec)
         .err()
         .expect("refused");
     assert!(err.contains("written by 4 shards"), "{err}");
-    let srv = start(&dir, 4, AppendFsync::EverySec).unwrap();
+    let srv = start_aof(&dir, 4, AppendFsync::EverySec).unwrap();
     assert_eq!(
         q(&mut srv.client(), &["GET", "k"]),
         Value::BulkString(b"v".to_vec())

@@ -56,6 +56,24 @@ impl AofFile {
         ))
     }
 
+    /// Creates `path` empty (truncating a leftover of that name): a
+    /// rewrite's new file.
+    pub async fn create(path: &Path) -> io::Result<AofFile> {
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .buffered_open(path)
+            .await
+            .map_err(io_err)?;
+        Ok(AofFile {
+            file,
+            path: path.to_path_buf(),
+            len: 0,
+        })
+    }
+
     /// Bytes in the file.
     pub fn len(&self) -> u64 {
         self.len

@@ -12,6 +12,7 @@ pub mod file;
 pub mod log;
 pub mod manifest;
 pub mod record;
+pub mod rewrite;
 pub mod tools;
 pub mod value;
 pub mod writer;

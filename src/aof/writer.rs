@@ -10,10 +10,13 @@ use std::rc::Rc;
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
+use std::sync::atomic::Ordering;
+
 use super::file::{self, AofFile};
 use super::log::{self, AofLog};
 use super::manifest::{self, Manifest};
 use super::record::{self, Kind};
+use super::rewrite::{self, Persist};
 use crate::config::AppendFsync;
 use crate::mesh::Worker;
 
@@ -41,26 +44,23 @@ pub fn prepare(dir: &Path, shards: usize) -> Result<Manifest, String> {
 
 /// This executor's file: opened, checked, cut after a torn tail, replayed
 /// into the shard; logging starts. Err: the server must not start.
-pub async fn load(worker: &Rc<Worker>, dir: &Path, m: &Manifest) -> Result<AofFile, String> {
-    let name = m
-        .files
-        .iter()
-        .find(|f| f.shard == worker.id)
-        .map(|f| f.name.clone())
-        .unwrap_or_else(|| manifest::file_name(worker.id, m.generation));
-    let path: PathBuf = dir.join(&name);
+pub async fn load(worker: &Rc<Worker>, p: &Persist) -> Result<AofFile, String> {
+    let path: PathBuf = p.file_of(worker.id);
+    let dir = &p.dir;
     let began = Instant::now();
     let (mut f, bytes) = AofFile::open(&path)
         .await
         .map_err(|e| format!("cannot open the append-only file {}: {e}", path.display()))?;
+    p.load_total
+        .fetch_add(bytes.len() as u64, Ordering::Relaxed);
     let scan = record::scan(&bytes);
-    if let Some(p) = scan.problem {
-        match p.kind {
+    if let Some(problem) = scan.problem {
+        match problem.kind {
             Kind::TornTail => {
                 tracing::warn!(
                     "{}: torn tail at offset {} of {} (a write cut short): truncating to the last good record",
                     path.display(),
-                    p.offset,
+                    problem.offset,
                     bytes.len()
                 );
                 f.truncate(scan.good_end)
@@ -72,27 +72,34 @@ pub async fn load(worker: &Rc<Worker>, dir: &Path, m: &Manifest) -> Result<AofFi
                     "Bad file format reading the append only file {}: corrupt record at offset {} \
                      with more data after it; `ringkv check-aof --fix {}` cuts the file there",
                     path.display(),
-                    p.offset,
+                    problem.offset,
                     dir.display()
                 ))
             }
         }
     }
     let good = &bytes[..scan.good_end as usize];
-    let done = {
+    let (done, keys) = {
         let mut shard = worker.shard.borrow_mut();
         let done = log::replay(&mut shard, good);
         let mut l = AofLog::default();
         l.start(shard.stats.dirty, scan.good_end);
         shard.aof = Some(l);
-        done
+        let keys: usize = shard.dbs.iter().map(|d| d.len()).sum();
+        (done, keys as u64)
     };
+    let ms = began.elapsed().as_millis() as u64;
+    p.load_done.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+    p.load_keys.fetch_add(keys, Ordering::Relaxed);
+    p.load_ms.fetch_max(ms, Ordering::Relaxed);
+    p.set_size(worker.id, scan.good_end, true);
     tracing::info!(
         shard = worker.id,
         records = done.records,
         failed = done.failed,
         bytes = scan.good_end,
-        ms = began.elapsed().as_millis() as u64,
+        keys,
+        ms,
         "append-only file loaded"
     );
     if scan.good_end < bytes.len() as u64 || bytes.is_empty() {
@@ -102,12 +109,25 @@ pub async fn load(worker: &Rc<Worker>, dir: &Path, m: &Manifest) -> Result<AofFi
     Ok(f)
 }
 
+/// The new file of a rewrite in progress.
+struct NewFile {
+    file: AofFile,
+    generation: u64,
+}
+
 /// Appends what the shard logs, syncing per `appendfsync`, until `stop`;
-/// then writes and syncs what is left.
+/// then writes and syncs what is left. Also writes a rewrite's new file and
+/// makes it live when it is complete (aof/rewrite.rs), and starts a rewrite
+/// when the file grew past `auto-aof-rewrite-*`.
 pub async fn flusher(worker: Rc<Worker>, mut f: AofFile, stop: crate::server::Notify) {
     let mut last_sync = Instant::now();
+    let mut new: Option<NewFile> = None;
+    let Some(persist) = worker.shared.aof.as_ref() else {
+        return;
+    };
     loop {
-        let policy = worker.shared.config.load().appendfsync;
+        let cfg = worker.shared.config.load();
+        let policy = cfg.appendfsync;
         let stopping = stop.is_notified();
         // Sleep until records arrive (or the next second for everysec).
         if !stopping {
@@ -118,13 +138,17 @@ pub async fn flusher(worker: Rc<Worker>, mut f: AofFile, stop: crate::server::No
                 _ => 1000,
             }));
             futures_lite::pin!(tick);
+            let opened = new.is_some();
             std::future::poll_fn(|cx| {
                 if stop.is_notified() {
                     return Poll::Ready(());
                 }
                 let mut shard = worker.shard.borrow_mut();
                 if let Some(l) = shard.aof.as_mut() {
-                    if !l.buf.is_empty() {
+                    let rewrite =
+                        l.rw.as_ref()
+                            .is_some_and(|r| !opened || !r.buf.is_empty() || r.walked);
+                    if !l.buf.is_empty() || rewrite {
                         return Poll::Ready(());
                     }
                     l.set_waker(cx.waker());
@@ -135,12 +159,59 @@ pub async fn flusher(worker: Rc<Worker>, mut f: AofFile, stop: crate::server::No
             })
             .await;
         }
+        let generation = {
+            let shard = worker.shard.borrow();
+            shard
+                .aof
+                .as_ref()
+                .and_then(|l| l.rw.as_ref())
+                .map(|r| r.generation)
+        };
+        match (generation, &new) {
+            (Some(_), Some(_)) if stopping => {
+                let n = new.take().map(|n| n.file.path().to_path_buf());
+                rewrite::abandon(&worker, n.as_deref(), "the server is shutting down");
+            }
+            (Some(g), None) => {
+                let path = persist.dir.join(manifest::file_name(worker.id, g));
+                match AofFile::create(&path).await {
+                    Ok(file) if !stopping => {
+                        new = Some(NewFile {
+                            file,
+                            generation: g,
+                        })
+                    }
+                    Ok(_) => rewrite::abandon(&worker, Some(&path), "the server is shutting down"),
+                    Err(e) => rewrite::abandon(
+                        &worker,
+                        Some(&path),
+                        &format!("cannot create {}: {e}", path.display()),
+                    ),
+                }
+            }
+            // Abandoned elsewhere: nothing of it stays.
+            (None, Some(_)) => {
+                if let Some(n) = new.take() {
+                    let path = n.file.path().to_path_buf();
+                    let _ = n.file.close().await;
+                    let _ = std::fs::remove_file(path);
+                }
+            }
+            _ => {}
+        }
         // The log's buffer comes here and goes back empty, keeping its
-        // capacity (no allocation per batch).
-        let (mut buf, appended) = {
+        // capacity (no allocation per batch). The new file's records are
+        // taken at the same point, so both files end with the same record.
+        let (mut buf, appended, rw_buf, walked) = {
             let mut shard = worker.shard.borrow_mut();
             match shard.aof.as_mut() {
-                Some(l) => (std::mem::take(&mut l.buf), l.appended()),
+                Some(l) => {
+                    let (rw_buf, walked) = match (l.rw.as_mut(), &new) {
+                        (Some(r), Some(_)) => (std::mem::take(&mut r.buf), r.walked),
+                        _ => (Vec::new(), false),
+                    };
+                    (std::mem::take(&mut l.buf), l.appended(), rw_buf, walked)
+                }
                 None => return,
             }
         };
@@ -158,6 +229,14 @@ pub async fn flusher(worker: Rc<Worker>, mut f: AofFile, stop: crate::server::No
                 if l.buf.is_empty() {
                     std::mem::swap(&mut l.buf, &mut buf);
                 }
+            }
+        }
+        if let Some(n) = new.as_mut() {
+            if let Err(e) = n.file.append(&rw_buf).await {
+                let why = format!("cannot write {}: {e}", n.file.path().display());
+                let path = n.file.path().to_path_buf();
+                new = None;
+                rewrite::abandon(&worker, Some(&path), &why);
             }
         }
         let sync_now = match policy {
@@ -178,6 +257,27 @@ pub async fn flusher(worker: Rc<Worker>, mut f: AofFile, stop: crate::server::No
                 }
             }
         }
+        if walked {
+            if let Some(n) = new.take() {
+                f = switch(&worker, f, n, appended).await;
+            }
+        }
+        persist.set_size(worker.id, f.len(), false);
+        if !stopping
+            && new.is_none()
+            && persist.wants_auto(
+                worker.id,
+                cfg.auto_aof_rewrite_percentage,
+                cfg.auto_aof_rewrite_min_size,
+            )
+            && rewrite::begin(&worker).is_ok()
+        {
+            tracing::info!(
+                shard = worker.id,
+                bytes = f.len(),
+                "starting an automatic AOF rewrite: the file grew past auto-aof-rewrite-percentage"
+            );
+        }
         if stopping {
             let empty = worker
                 .shard
@@ -191,6 +291,47 @@ pub async fn flusher(worker: Rc<Worker>, mut f: AofFile, stop: crate::server::No
             }
         }
     }
+}
+
+/// A rewrite's new file holds the whole keyspace and every record up to
+/// `appended`: it is synced, named by the manifest, and becomes the file
+/// appended to; the old one is deleted. On failure the old file stays.
+async fn switch(worker: &Rc<Worker>, old: AofFile, n: NewFile, appended: u64) -> AofFile {
+    let dir = match worker.shared.aof.as_ref() {
+        Some(p) => p.dir.clone(),
+        None => return old,
+    };
+    let path = n.file.path().to_path_buf();
+    let ready = async {
+        n.file
+            .sync()
+            .await
+            .map_err(|e| format!("cannot fsync {}: {e}", path.display()))?;
+        file::sync_dir(&dir)
+            .await
+            .map_err(|e| format!("cannot fsync {}: {e}", dir.display()))?;
+        rewrite::commit(worker, n.generation)
+    };
+    if let Err(why) = ready.await {
+        let _ = n.file.close().await;
+        rewrite::abandon(worker, Some(&path), &why);
+        return old;
+    }
+    let (keys, bytes) = {
+        let shard = worker.shard.borrow();
+        let rw = shard.aof.as_ref().and_then(|l| l.rw.as_ref());
+        (rw.map_or(0, |r| r.keys), n.file.len())
+    };
+    rewrite::committed(worker, keys, bytes);
+    if let Some(l) = worker.shard.borrow_mut().aof.as_mut() {
+        l.synced_to(appended);
+    }
+    let old_path = old.path().to_path_buf();
+    let _ = old.close().await;
+    if let Err(e) = std::fs::remove_file(&old_path) {
+        tracing::warn!("cannot remove the old AOF {}: {e}", old_path.display());
+    }
+    n.file
 }
 
 /// Under `appendfsync always`: waits until everything this shard logged so

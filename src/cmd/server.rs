@@ -6,6 +6,7 @@
 
 mod debug;
 mod memory;
+mod persist;
 
 use std::fmt::Write as _;
 use std::sync::atomic::Ordering;
@@ -38,6 +39,15 @@ pub static COMMANDS: &[CommandSpec] = &[
         .complexity("O(1)"),
     CommandSpec::new("lastsave", 1, LOADING | STALE | FAST, KeySpec::None, session(lastsave))
         .doc("server", "1.0.0", "Returns the Unix timestamp of the last successful save to disk.", "")
+        .complexity("O(1)"),
+    CommandSpec::new("save", 1, ADMIN | NOSCRIPT | NO_MULTI, KeySpec::None, async_fn(persist::save))
+        .doc("server", "1.0.0", "Synchronously saves the database(s) to disk.", "")
+        .complexity("O(N) where N is the total number of keys in all databases"),
+    CommandSpec::new("bgsave", -1, ADMIN | NOSCRIPT, KeySpec::None, async_fn(persist::bgsave))
+        .doc("server", "1.0.0", "Asynchronously saves the database(s) to disk.", "[SCHEDULE]")
+        .complexity("O(1)"),
+    CommandSpec::new("bgrewriteaof", 1, ADMIN | NOSCRIPT, KeySpec::None, async_fn(persist::bgrewriteaof))
+        .doc("server", "1.0.0", "Asynchronously rewrites the append-only file to disk.", "")
         .complexity("O(1)"),
     CommandSpec::new("shutdown", -1, ADM | NO_MULTI | ALLOW_BUSY, KeySpec::None, session(shutdown))
         .doc(
@@ -164,6 +174,9 @@ pub(crate) struct ExecStats {
     /// Per db: (keys, keys with an expiry).
     pub(crate) dbs: Vec<(usize, usize)>,
     pub(crate) overhead: usize,
+    /// AOF: keys a rewrite in progress serialised, records not written yet.
+    pub(crate) rewrite_keys: u64,
+    pub(crate) aof_buffer: usize,
 }
 
 fn exec_stats(w: &Worker) -> ExecStats {
@@ -180,6 +193,12 @@ fn exec_stats(w: &Worker) -> ExecStats {
         dirty: shard.stats.dirty,
         dbs: shard.dbs.iter().map(|d| (d.len(), d.expires())).collect(),
         overhead: shard.dbs.iter().map(|d| d.overhead_bytes()).sum(),
+        rewrite_keys: shard
+            .aof
+            .as_ref()
+            .and_then(|l| l.rw.as_ref())
+            .map_or(0, |r| r.keys),
+        aof_buffer: shard.aof.as_ref().map_or(0, |l| l.buf.len()),
     }
 }
 
@@ -197,6 +216,8 @@ pub(crate) async fn total_stats(worker: &Worker) -> ExecStats {
         t.misses += e.misses;
         t.dirty += e.dirty;
         t.overhead += e.overhead;
+        t.rewrite_keys += e.rewrite_keys;
+        t.aof_buffer += e.aof_buffer;
         if t.dbs.len() < e.dbs.len() {
             t.dbs.resize(e.dbs.len(), (0, 0));
         }
@@ -438,18 +459,92 @@ fn info(s: &mut Session, argv: Vec<Bytes>) -> LocalFut<'_> {
         }
         if sections & PERSISTENCE != 0 {
             section(&mut out, "Persistence");
-            line!("loading:0");
-            line!("async_loading:0");
-            line!("rdb_changes_since_last_save:{}", t.dirty);
-            line!("rdb_bgsave_in_progress:0");
+            let p = shared.aof.as_ref();
+            let rewriting = p.is_some_and(|p| p.in_progress());
+            let keys: usize = t.dbs.iter().map(|d| d.0).sum();
             line!(
-                "rdb_last_save_time:{}",
-                shared.lastsave.load(Ordering::Relaxed)
+                "loading:{}",
+                u8::from(shared.loading.load(Ordering::Relaxed) > 0)
             );
-            line!("rdb_last_bgsave_status:ok");
+            line!("async_loading:0");
+            line!("current_cow_peak:0");
+            line!("current_cow_size:0");
+            line!("current_cow_size_age:0");
+            line!("current_fork_perc:0.00");
+            line!(
+                "current_save_keys_processed:{}",
+                if rewriting { t.rewrite_keys } else { 0 }
+            );
+            line!(
+                "current_save_keys_total:{}",
+                if rewriting { keys } else { 0 }
+            );
+            line!("rdb_changes_since_last_save:{}", t.dirty);
+            line!("rdb_bgsave_in_progress:{}", u8::from(rewriting));
+            line!("rdb_last_save_time:{}", persist::lastsave_secs(s));
+            let ok = |b: bool| if b { "ok" } else { "err" };
+            line!(
+                "rdb_last_bgsave_status:{}",
+                ok(p.is_none_or(|p| p.last_ok()))
+            );
+            line!(
+                "rdb_last_bgsave_time_sec:{}",
+                p.map_or(-1, |p| p.last_secs())
+            );
+            line!(
+                "rdb_current_bgsave_time_sec:{}",
+                p.map_or(-1, |p| p.current_secs())
+            );
+            line!(
+                "rdb_saves:{}",
+                p.map_or(0, |p| p.rewrites.load(Ordering::Relaxed))
+            );
+            line!("rdb_last_cow_size:0");
+            line!("rdb_last_load_keys_expired:0");
+            line!(
+                "rdb_last_load_keys_loaded:{}",
+                p.map_or(0, |p| p.load_keys.load(Ordering::Relaxed))
+            );
             line!("aof_enabled:{}", u8::from(cfg.appendonly));
-            line!("aof_rewrite_in_progress:0");
+            line!("aof_rewrite_in_progress:{}", u8::from(rewriting));
             line!("aof_rewrite_scheduled:0");
+            line!(
+                "aof_last_rewrite_time_sec:{}",
+                p.map_or(-1, |p| p.last_secs())
+            );
+            line!(
+                "aof_current_rewrite_time_sec:{}",
+                p.map_or(-1, |p| p.current_secs())
+            );
+            line!(
+                "aof_last_bgrewrite_status:{}",
+                ok(p.is_none_or(|p| p.last_ok()))
+            );
+            line!(
+                "aof_rewrites:{}",
+                p.map_or(0, |p| p.rewrites.load(Ordering::Relaxed))
+            );
+            line!(
+                "aof_rewrites_consecutive_failures:{}",
+                p.map_or(0, |p| p.consecutive_failures.load(Ordering::Relaxed))
+            );
+            line!("aof_last_write_status:ok");
+            line!("aof_last_cow_size:0");
+            line!("module_fork_in_progress:0");
+            line!("module_fork_last_cow_size:0");
+            if let Some(p) = p {
+                line!("aof_current_size:{}", p.current_size());
+                line!("aof_base_size:{}", p.base_size());
+                line!("aof_pending_rewrite:0");
+                line!("aof_buffer_length:{}", t.aof_buffer);
+                line!("aof_pending_bio_fsync:0");
+                line!("aof_delayed_fsync:0");
+                // ringkv: the start-up load (every shard its own file, in
+                // parallel): bytes read, keys loaded, the slowest shard's time.
+                line!("aof_load_bytes:{}", p.load_done.load(Ordering::Relaxed));
+                line!("aof_load_keys:{}", p.load_keys.load(Ordering::Relaxed));
+                line!("aof_load_time_ms:{}", p.load_ms.load(Ordering::Relaxed));
+            }
         }
         if sections & STATS != 0 {
             section(&mut out, "Stats");
@@ -632,9 +727,7 @@ fn time(_s: &mut Session, _argv: &[Bytes]) -> Result<Reply, Error> {
 }
 
 fn lastsave(s: &mut Session, _argv: &[Bytes]) -> Result<Reply, Error> {
-    Ok(Reply::Int(
-        s.worker.shared.lastsave.load(Ordering::Relaxed) as i64
-    ))
+    Ok(Reply::Int(persist::lastsave_secs(s) as i64))
 }
 
 fn shutdown(s: &mut Session, argv: &[Bytes]) -> Result<Reply, Error> {

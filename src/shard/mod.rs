@@ -86,6 +86,9 @@ pub struct Shard {
     /// When Some, every modified key is also recorded here: a scratch shard
     /// running a cross-shard command reports what it changed (router's gather).
     pub log: Option<Vec<(usize, Box<[u8]>)>>,
+    /// (db, position) of values lent to a cross-shard command: a
+    /// placeholder holds their place until the write-back.
+    pub lent: Vec<(usize, u32)>,
     rng: u64,
 }
 
@@ -102,6 +105,7 @@ impl Shard {
             blocked: Default::default(),
             aof: None,
             log: None,
+            lent: Vec::new(),
             rng: 0x9e37_79b9_7f4a_7c15 ^ ((id as u64 + 1) * 0x1000_0000_01b3) ^ now_ms,
         }
     }

@@ -45,6 +45,13 @@ pub struct Db {
     /// The LRU clock (seconds, never 0) stamped on entries written now; set
     /// by the handler context before each command.
     pub clock: u32,
+    /// AOF rewrite: positions below the cursor are in the new file already
+    /// (and every change to them since is logged there); `NONE` when no
+    /// rewrite runs. A fresh db (FLUSHDB) needs nothing serialised.
+    rw_cursor: u32,
+    /// Positions at or past the cursor serialised early, because a command
+    /// logged as its arguments was about to use them (aof/log.rs `before`).
+    rw_early: hashbrown::HashSet<u32>,
 }
 
 /// What `lookup` found.
@@ -66,7 +73,73 @@ impl Db {
             wheel: Wheel::new(now_ms),
             hasher: ahash::RandomState::new(),
             clock: ((now_ms / 1000) as u32).max(1),
+            rw_cursor: NONE,
+            rw_early: hashbrown::HashSet::new(),
         }
+    }
+
+    /// A rewrite starts: nothing is serialised yet.
+    pub fn rewrite_start(&mut self) {
+        self.rw_cursor = 0;
+        self.rw_early.clear();
+    }
+
+    /// The rewrite ended (done or abandoned).
+    pub fn rewrite_stop(&mut self) {
+        self.rw_cursor = NONE;
+        self.rw_early = hashbrown::HashSet::new();
+    }
+
+    /// Whether the entry at `i` is not in the rewrite's new file yet.
+    #[inline]
+    pub fn rewrite_pending(&self, i: u32) -> bool {
+        i >= self.rw_cursor && !self.rw_early.contains(&i)
+    }
+
+    /// The entry at `i` was serialised ahead of the cursor.
+    pub fn rewrite_mark(&mut self, i: u32) {
+        if i >= self.rw_cursor {
+            self.rw_early.insert(i);
+        }
+    }
+
+    /// Entries serialised ahead of the cursor, waiting for it.
+    pub fn rewrite_early(&self) -> usize {
+        self.rw_early.len()
+    }
+
+    /// One step of the rewrite's walk: visits up to `budget` positions from
+    /// the cursor, handing `f` each entry not serialised yet; stops before a
+    /// position `hold` refuses (a value lent to a cross-shard command).
+    /// Returns true when the walk reached the end of the slab.
+    pub fn rewrite_walk(
+        &mut self,
+        budget: usize,
+        hold: impl Fn(u32) -> bool,
+        mut f: impl FnMut(&Entry),
+    ) -> bool {
+        let end = self.slots.len() as u32;
+        let mut visited = 0;
+        while self.rw_cursor < end && visited < budget {
+            let i = self.rw_cursor;
+            if let Slot::Used(e) = &self.slots[i as usize] {
+                if !self.rw_early.remove(&i) {
+                    if hold(i) {
+                        return false;
+                    }
+                    f(e);
+                }
+            }
+            self.rw_cursor += 1;
+            visited += 1;
+        }
+        if self.rw_cursor < end {
+            return false;
+        }
+        // Walked: every key is in the new file, and every key made from
+        // now on is logged there from its first write.
+        self.rewrite_stop();
+        true
     }
 
     /// Number of keys (expired-but-not-yet-removed ones included, as in Redis).

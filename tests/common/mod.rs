@@ -4,7 +4,11 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+use redis::Value;
+use ringkv::config::AppendFsync;
 
 use ringkv::{Config, ServerHandle};
 
@@ -247,3 +251,80 @@ pub const WRONGTYPE: &str =
     "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
 pub const NOT_INT: &str = "-ERR value is not an integer or out of range\r\n";
 pub const SYNTAX: &str = "-ERR syntax error\r\n";
+
+// ---- Persistence tests: data directories, restarts, whole-keyspace dumps.
+
+pub fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("ringkv-it-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+pub fn start_aof(dir: &Path, shards: usize, fsync: AppendFsync) -> Result<TestServer, String> {
+    let dir = dir.to_path_buf();
+    TestServer::try_with(move |c| {
+        c.appendonly = true;
+        c.appendfsync = fsync;
+        c.dir = dir;
+        c.shards = shards;
+    })
+}
+
+/// Every key of db 0 and 1 with its type, contents (order-free where Redis
+/// is) and absolute expiry.
+pub fn dump(c: &mut redis::Connection) -> Vec<String> {
+    let mut out = Vec::new();
+    for db in [0, 1] {
+        let _: () = redis::cmd("SELECT").arg(db).query(c).unwrap();
+        let mut keys: Vec<String> = redis::cmd("KEYS").arg("*").query(c).unwrap();
+        keys.sort();
+        for k in keys {
+            let ty: String = redis::cmd("TYPE").arg(&k).query(c).unwrap();
+            let at: i64 = redis::cmd("PEXPIRETIME").arg(&k).query(c).unwrap();
+            let mut items: Vec<String> = match ty.as_str() {
+                "string" => vec![q_str(c, &["GET", &k])],
+                "list" => flat(q(c, &["LRANGE", &k, "0", "-1"])),
+                "set" => flat(q(c, &["SMEMBERS", &k])),
+                "hash" => flat(q(c, &["HGETALL", &k])),
+                "zset" => flat(q(c, &["ZRANGE", &k, "0", "-1", "WITHSCORES"])),
+                "stream" => {
+                    let mut v = flat(q(c, &["XRANGE", &k, "-", "+"]));
+                    v.extend(flat(q(c, &["XINFO", "GROUPS", &k])));
+                    v
+                }
+                other => vec![other.to_string()],
+            };
+            if ty == "set" || ty == "hash" {
+                if ty == "hash" {
+                    let mut pairs: Vec<String> = items.chunks(2).map(|p| p.join("=")).collect();
+                    pairs.sort();
+                    items = pairs;
+                } else {
+                    items.sort();
+                }
+            }
+            out.push(format!("{db} {k} {ty} {at} {items:?}"));
+        }
+    }
+    let _: () = redis::cmd("SELECT").arg(0).query(c).unwrap();
+    out
+}
+
+pub fn q_str(c: &mut redis::Connection, args: &[&str]) -> String {
+    flat(q(c, args)).join(",")
+}
+
+pub fn flat(v: Value) -> Vec<String> {
+    match v {
+        Value::Array(items) | Value::Set(items) => items.into_iter().flat_map(flat).collect(),
+        Value::Map(pairs) => pairs
+            .into_iter()
+            .flat_map(|(a, b)| flat(a).into_iter().chain(flat(b)))
+            .collect(),
+        Value::BulkString(b) => vec![String::from_utf8_lossy(&b).into_owned()],
+        Value::SimpleString(s) => vec![s],
+        Value::Int(n) => vec![n.to_string()],
+        Value::Nil => vec!["nil".into()],
+        other => vec![format!("{other:?}")],
+    }
+}
