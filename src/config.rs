@@ -58,6 +58,10 @@ pub struct Cli {
     /// always, everysec or no.
     #[arg(long, value_parser = parse_fsync)]
     pub appendfsync: Option<AppendFsync>,
+    /// Start even when an append-only file is corrupt before its end,
+    /// loading the records before the damage (the file is kept aside).
+    #[arg(long, value_name = "yes|no", value_parser = parse_yes_no)]
+    pub aof_load_corrupt: Option<bool>,
     /// Memory limit (100mb, 1gb, ...; 0 = none).
     #[arg(long, value_name = "BYTES", value_parser = parse_memory_arg)]
     pub maxmemory: Option<u64>,
@@ -171,6 +175,8 @@ pub struct Config {
     pub client_query_buffer_limit: usize,
     /// `appendonly`.
     pub appendonly: bool,
+    /// `aof-load-corrupt`: load the good part of a corrupt file.
+    pub aof_load_corrupt: bool,
     /// `appendfsync`.
     pub appendfsync: AppendFsync,
     /// `appendfilename`: base name of the AOF files.
@@ -228,6 +234,7 @@ impl Default for Config {
             proto_max_bulk_len: 512 << 20,
             client_query_buffer_limit: 1 << 30,
             appendonly: true,
+            aof_load_corrupt: false,
             appendfsync: AppendFsync::EverySec,
             appendfilename: "appendonly.aof".into(),
             auto_aof_rewrite_percentage: 100,
@@ -499,6 +506,7 @@ impl Cli {
             ),
             ("appendonly", self.appendonly.map(yn)),
             ("appendfsync", self.appendfsync.map(|f| one(f.as_str()))),
+            ("aof-load-corrupt", self.aof_load_corrupt.map(yn)),
             ("maxmemory", self.maxmemory.map(one)),
             ("maxmemory-policy", self.maxmemory_policy.clone().map(one)),
             ("timeout", self.timeout.map(one)),
@@ -621,6 +629,7 @@ static PARAMS: &[Param] = &[
     int!("proto-max-bulk-len", proto_max_bulk_len: usize, 1 << 20, LONG_MAX, MEM, MUT),
     int!("client-query-buffer-limit", client_query_buffer_limit: usize, 1 << 20, LONG_MAX, MEM, MUT),
     param("appendonly", MUT, Kind::Bool(|c| c.appendonly, |c, b| c.appendonly = b)),
+    param("aof-load-corrupt", MUT, Kind::Bool(|c| c.aof_load_corrupt, |c, b| c.aof_load_corrupt = b)),
     param("appendfsync", MUT, Kind::Enum(FSYNC_NAMES, |c| c.appendfsync.as_str(), |c, i| c.appendfsync = fsync_from_index(i))),
     param("appendfilename", IMM, Kind::Str(|c| c.appendfilename.clone(), set_appendfilename)),
     int!("auto-aof-rewrite-percentage", auto_aof_rewrite_percentage: u32, 0, INT_MAX, NUM, MUT),

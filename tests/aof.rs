@@ -168,6 +168,33 @@ fn torn_tails_are_cut_and_corruption_refuses_to_start() {
     let after = dump(&mut srv.client());
     assert!(after.len() <= before.len() && !after.is_empty());
     srv.stop();
+    // Damage again; told to, the server loads what precedes it and keeps
+    // the damaged file aside.
+    let mut bytes = std::fs::read(&biggest).unwrap();
+    let mid = bytes.len() / 3;
+    bytes[mid] ^= 0x5a;
+    std::fs::write(&biggest, &bytes).unwrap();
+    let err = start_aof(&dir, 4, AppendFsync::Always)
+        .err()
+        .expect("refused");
+    assert!(err.contains("--aof-load-corrupt yes"), "{err}");
+    let d = dir.clone();
+    let srv = TestServer::try_with(move |c| {
+        c.appendonly = true;
+        c.dir = d;
+        c.aof_load_corrupt = true;
+    })
+    .unwrap();
+    let loaded = dump(&mut srv.client());
+    assert!(loaded.len() <= after.len() && !loaded.is_empty());
+    srv.stop();
+    let kept: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".aof.corrupt-"))
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(std::fs::read(dir.join(&kept[0])).unwrap(), bytes);
     let _ = std::fs::remove_dir_all(&dir);
 }
 

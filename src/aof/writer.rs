@@ -67,10 +67,34 @@ pub async fn load(worker: &Rc<Worker>, p: &Persist) -> Result<AofFile, String> {
                     .await
                     .map_err(|e| format!("cannot truncate {}: {e}", path.display()))?;
             }
+            Kind::Corrupt if worker.shared.config.load().aof_load_corrupt => {
+                // Told to: the records before the damage load; the whole
+                // file is kept aside for a post-mortem.
+                let aside = path.with_extension(format!("aof.corrupt-{}", problem.offset));
+                std::fs::copy(&path, &aside).map_err(|e| {
+                    format!(
+                        "cannot keep a copy of {} as {}: {e}",
+                        path.display(),
+                        aside.display()
+                    )
+                })?;
+                tracing::warn!(
+                    "{}: corrupt record at offset {} of {}; aof-load-corrupt is on: loading the records \
+                     before it and dropping the rest (the damaged file is kept as {})",
+                    path.display(),
+                    problem.offset,
+                    bytes.len(),
+                    aside.display()
+                );
+                f.truncate(scan.good_end)
+                    .await
+                    .map_err(|e| format!("cannot truncate {}: {e}", path.display()))?;
+            }
             Kind::Corrupt => {
                 return Err(format!(
                     "Bad file format reading the append only file {}: corrupt record at offset {} \
-                     with more data after it; `ringkv check-aof --fix {}` cuts the file there",
+                     with more data after it; `ringkv check-aof --fix {}` cuts the file there, or \
+                     start with --aof-load-corrupt yes to load the records before it",
                     path.display(),
                     problem.offset,
                     dir.display()
