@@ -102,18 +102,36 @@ pub enum Command {
         #[arg(long)]
         fix: bool,
     },
-    /// Dump the data in DIR to stdout.
+    /// Write the data in DIR as JSON (docs/export.md), to stdout or --output.
     Export {
-        /// The data directory.
+        /// The data directory (the server may be running).
         dir: PathBuf,
-        /// Output format.
+        /// Output format (json).
         #[arg(long, default_value = "json")]
         format: String,
+        /// Write to FILE instead of stdout.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
     },
-    /// Load FILE (as written by export) into the data directory.
+    /// Load an export (FILE, - = stdin) into a stopped server's --dir or a running server's --port
     Import {
         /// The exported file.
         file: PathBuf,
+        /// Write a data directory for a stopped server.
+        #[arg(long, conflicts_with_all = ["host", "port"])]
+        dir: Option<PathBuf>,
+        /// Shards of the new files (default: the directory's count, or one per CPU).
+        #[arg(long, requires = "dir")]
+        shards: Option<usize>,
+        /// Replace the data of a directory that has some.
+        #[arg(long, requires = "dir")]
+        replace: bool,
+        /// Host of a running server (default 127.0.0.1).
+        #[arg(long, requires = "port")]
+        host: Option<String>,
+        /// Port of a running server: the data is sent as commands.
+        #[arg(long)]
+        port: Option<u16>,
     },
 }
 
@@ -1235,13 +1253,30 @@ mod tests {
             cli(&["--port", "1", "export", "/d"]).command,
             Some(Command::Export {
                 dir: "/d".into(),
-                format: "json".into()
+                format: "json".into(),
+                output: None
             })
         );
         assert_eq!(
-            cli(&["import", "f.json"]).command,
+            cli(&["import", "f.json", "--dir", "/d", "--shards", "2"]).command,
             Some(Command::Import {
-                file: "f.json".into()
+                file: "f.json".into(),
+                dir: Some("/d".into()),
+                shards: Some(2),
+                replace: false,
+                host: None,
+                port: None
+            })
+        );
+        assert_eq!(
+            cli(&["--port", "1", "import", "f.json", "--port", "7"]).command,
+            Some(Command::Import {
+                file: "f.json".into(),
+                dir: None,
+                shards: None,
+                replace: false,
+                host: None,
+                port: Some(7)
             })
         );
     }

@@ -30,6 +30,8 @@ pub enum Error {
     /// `ERR invalid expire time in 'set' command`
     InvalidExpire(String),
     NoAuth,
+    /// A command other than the few allowed while the data loads.
+    Loading,
     WrongPass,
     AuthNotConfigured,
     DbIndexOutOfRange,
@@ -107,6 +109,7 @@ impl fmt::Display for Error {
             Error::NoSuchKey => f.write_str("ERR no such key"),
             Error::InvalidExpire(cmd) => write!(f, "ERR invalid expire time in '{cmd}' command"),
             Error::NoAuth => f.write_str("NOAUTH Authentication required."),
+            Error::Loading => f.write_str("LOADING Redis is loading the dataset in memory"),
             Error::WrongPass => {
                 f.write_str("WRONGPASS invalid username-password pair or user is disabled.")
             }

@@ -128,10 +128,25 @@ pub fn check(s: &Session, argv: &[Bytes]) -> Result<&'static CommandSpec, Error>
         if !s.authenticated && !sub.has(flags::NO_AUTH) {
             return Err(Error::NoAuth);
         }
-        return Ok(sub);
+        return loaded(s, sub);
     }
     if !s.authenticated && !spec.has(flags::NO_AUTH) {
         return Err(Error::NoAuth);
+    }
+    loaded(s, spec)
+}
+
+/// While the append-only files load, only commands flagged `loading` run.
+#[inline]
+fn loaded(s: &Session, spec: &'static CommandSpec) -> Result<&'static CommandSpec, Error> {
+    if s.worker
+        .shared
+        .loading
+        .load(std::sync::atomic::Ordering::Relaxed)
+        != 0
+        && !spec.has(flags::LOADING)
+    {
+        return Err(Error::Loading);
     }
     Ok(spec)
 }

@@ -178,6 +178,7 @@ fn start_once(config: Config) -> Result<ServerHandle, StartError> {
     // CONFIG GET shards reports the number in use, not 0 ("one per CPU").
     config.shards = nshards;
     let io_memory = config.io_memory;
+    let has_aof = config.appendonly;
     let aof = if config.appendonly {
         let m = crate::aof::writer::prepare(&config.dir, nshards).map_err(StartError::Failed)?;
         crate::aof::rewrite::remove_orphans(&config.dir, &m);
@@ -211,7 +212,7 @@ fn start_once(config: Config) -> Result<ServerHandle, StartError> {
         connected: AtomicUsize::new(0),
         blocked: AtomicUsize::new(0),
         aof,
-        loading: AtomicUsize::new(0),
+        loading: AtomicUsize::new(if has_aof { nshards } else { 0 }),
         next_client: AtomicU64::new(1),
         bound: AtomicUsize::new(0),
         ready: AtomicUsize::new(0),
@@ -349,21 +350,7 @@ async fn executor_main(
         )));
     }
 
-    // Load this shard's append-only file before anyone can connect.
     let mut ok = true;
-    let mut aof_file = None;
-    if let Some(p) = &shared.aof {
-        shared.loading.fetch_add(1, Ordering::AcqRel);
-        match crate::aof::writer::load(&worker, p).await {
-            Ok(f) => aof_file = Some(f),
-            Err(e) => {
-                report_error(&shared, e);
-                ok = false;
-            }
-        }
-        shared.loading.fetch_sub(1, Ordering::AcqRel);
-    }
-
     // Executor 0 binds first (port 0 picks a port); the others bind the port it got.
     let mut listeners = Vec::new();
     if id != 0 && !barrier(&shared, &shared.bound, 1).await {
@@ -416,6 +403,32 @@ async fn executor_main(
     }
     tracing::debug!(shard = id, ok, "bound");
     let stop = Notify::new();
+    // Clients may connect while the files load: they get -LOADING for
+    // everything but the commands Redis allows then (INFO, CONFIG ...).
+    let mut accepts = Vec::new();
+    if ok {
+        for l in listeners {
+            accepts.push(glommio::spawn_local(accept_loop(
+                worker.clone(),
+                l,
+                stop.clone(),
+            )));
+        }
+    }
+    // Load this shard's append-only file (in steps, serving between them).
+    let mut aof_file = None;
+    if let Some(p) = &shared.aof {
+        if ok {
+            match crate::aof::writer::load(&worker, p).await {
+                Ok(f) => aof_file = Some(f),
+                Err(e) => {
+                    report_error(&shared, e);
+                    ok = false;
+                }
+            }
+        }
+        shared.loading.fetch_sub(1, Ordering::AcqRel);
+    }
     let aof_stop = Notify::new();
     let flusher = aof_file.map(|f| {
         glommio::spawn_local(crate::aof::writer::flusher(
@@ -427,14 +440,6 @@ async fn executor_main(
     if ok {
         shared.ready.fetch_add(1, Ordering::AcqRel);
         let housekeeping = glommio::spawn_local(housekeeping(worker.clone(), stop.clone()));
-        let mut accepts = Vec::new();
-        for l in listeners {
-            accepts.push(glommio::spawn_local(accept_loop(
-                worker.clone(),
-                l,
-                stop.clone(),
-            )));
-        }
         housekeeping.await;
         for a in accepts {
             a.await;
@@ -449,6 +454,11 @@ async fn executor_main(
                 break;
             }
             glommio::timer::sleep(Duration::from_millis(1)).await;
+        }
+    } else {
+        stop.notify();
+        for a in accepts {
+            a.await;
         }
     }
     // Everything logged reaches the disk before the executor ends

@@ -459,6 +459,30 @@ pub fn replay(shard: &mut Shard, bytes: &[u8]) -> Replayed {
     out
 }
 
+/// Applies up to `budget` records from `reader` (a step of a load that
+/// serves between steps). Returns true when the reader has no more.
+pub fn replay_step<'a>(
+    shard: &mut Shard,
+    reader: &mut record::Reader<'a>,
+    budget: usize,
+    out: &mut Replayed,
+) -> bool {
+    let mut args = Vec::new();
+    for _ in 0..budget {
+        let Some((offset, db)) = reader.next_into(&mut args) else {
+            return true;
+        };
+        match apply(shard, db as usize, &args) {
+            Ok(()) => out.records += 1,
+            Err(what) => {
+                tracing::warn!(offset, "AOF record not applied: {what}");
+                out.failed += 1;
+            }
+        }
+    }
+    false
+}
+
 fn apply(shard: &mut Shard, db: usize, args: &[&[u8]]) -> Result<(), String> {
     if db >= shard.dbs.len() {
         return Err(format!("database {db} out of range"));

@@ -6,13 +6,22 @@
 //! being one command, in deterministic form, and its database. Damage that
 //! reaches the end of a file is a torn tail (a crash during an append) and
 //! may be cut off; damage with data after it is corruption. The offline
-//! `ringkv check-aof` ([`tools`]) reports both and can truncate.
+//! `ringkv check-aof` ([`tools`]) reports both and can truncate;
+//! [`offline`] re-routes a directory written by another shard count, and
+//! `ringkv export` / `ringkv import` ([`export`], [`import`]) turn a data
+//! directory into JSON and back. [`rewrite`] rewrites the files while the
+//! server runs.
 
+pub mod export;
 pub mod file;
+pub mod import;
+pub mod json;
 pub mod log;
 pub mod manifest;
+pub mod offline;
 pub mod record;
 pub mod rewrite;
+pub mod send;
 pub mod tools;
 pub mod value;
 pub mod writer;

@@ -82,7 +82,7 @@ impl Persist {
             load_done: AtomicU64::new(0),
             load_keys: AtomicU64::new(0),
             load_ms: AtomicU64::new(0),
-            load_began_ms: AtomicU64::new(0),
+            load_began_ms: AtomicU64::new(now_ms()),
         }
     }
 

@@ -12,14 +12,9 @@ use crate::config::Command;
 pub fn run(command: &Command) -> i32 {
     match command {
         Command::CheckAof { dir, fix } => check_aof(dir, *fix),
-        Command::Export { .. } => not_implemented("export"),
-        Command::Import { .. } => not_implemented("import"),
+        Command::Export { .. } => super::export::run(command),
+        Command::Import { .. } => super::import::run(command),
     }
-}
-
-fn not_implemented(name: &str) -> i32 {
-    eprintln!("ringkv {name}: not implemented yet");
-    2
 }
 
 /// Checks every file the manifest of `dir` lists, one line per file; with

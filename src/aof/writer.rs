@@ -26,13 +26,7 @@ pub fn prepare(dir: &Path, shards: usize) -> Result<Manifest, String> {
     std::fs::create_dir_all(dir)
         .map_err(|e| format!("cannot create the data directory {}: {e}", dir.display()))?;
     match manifest::load(dir)? {
-        Some(m) if m.shards != shards => Err(format!(
-            "the append-only files in {} were written by {} shards and this server runs {shards}: \
-             start it with --shards {} (re-routing to another shard count is not implemented yet)",
-            dir.display(),
-            m.shards,
-            m.shards
-        )),
+        Some(m) if m.shards != shards => super::offline::reroute(dir, &m, shards),
         Some(m) => Ok(m),
         None => {
             let m = Manifest::new(shards, 1);
@@ -103,17 +97,36 @@ pub async fn load(worker: &Rc<Worker>, p: &Persist) -> Result<AofFile, String> {
         }
     }
     let good = &bytes[..scan.good_end as usize];
-    let (done, keys) = {
+    // In steps of LOAD_STEP records: between them the executor answers
+    // INFO (loading progress) and -LOADING to its clients, and the mesh.
+    let mut reader = record::Reader::new(good);
+    let mut done = log::Replayed::default();
+    let mut at = 0;
+    loop {
+        let end = log::replay_step(
+            &mut worker.shard.borrow_mut(),
+            &mut reader,
+            LOAD_STEP,
+            &mut done,
+        );
+        let pos = reader.good_end();
+        p.load_done.fetch_add(pos - at, Ordering::Relaxed);
+        at = pos;
+        if end {
+            break;
+        }
+        futures_lite::future::yield_now().await;
+    }
+    p.load_done
+        .fetch_add(bytes.len() as u64 - at, Ordering::Relaxed);
+    let keys = {
         let mut shard = worker.shard.borrow_mut();
-        let done = log::replay(&mut shard, good);
         let mut l = AofLog::default();
         l.start(shard.stats.dirty, scan.good_end);
         shard.aof = Some(l);
-        let keys: usize = shard.dbs.iter().map(|d| d.len()).sum();
-        (done, keys as u64)
+        shard.dbs.iter().map(|d| d.len() as u64).sum::<u64>()
     };
     let ms = began.elapsed().as_millis() as u64;
-    p.load_done.fetch_add(bytes.len() as u64, Ordering::Relaxed);
     p.load_keys.fetch_add(keys, Ordering::Relaxed);
     p.load_ms.fetch_max(ms, Ordering::Relaxed);
     p.set_size(worker.id, scan.good_end, true);
@@ -132,6 +145,9 @@ pub async fn load(worker: &Rc<Worker>, p: &Persist) -> Result<AofFile, String> {
     }
     Ok(f)
 }
+
+/// Records a load step applies before it lets other work run.
+const LOAD_STEP: usize = 20_000;
 
 /// The new file of a rewrite in progress.
 struct NewFile {

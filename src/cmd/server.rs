@@ -544,6 +544,28 @@ fn info(s: &mut Session, argv: Vec<Bytes>) -> LocalFut<'_> {
                 line!("aof_load_bytes:{}", p.load_done.load(Ordering::Relaxed));
                 line!("aof_load_keys:{}", p.load_keys.load(Ordering::Relaxed));
                 line!("aof_load_time_ms:{}", p.load_ms.load(Ordering::Relaxed));
+                if shared.loading.load(Ordering::Relaxed) > 0 {
+                    let total = p.load_total.load(Ordering::Relaxed);
+                    let done = p.load_done.load(Ordering::Relaxed).min(total);
+                    let began = p.load_began_ms.load(Ordering::Relaxed);
+                    let secs = now_ms().saturating_sub(began) as f64 / 1000.0;
+                    let perc = if total == 0 {
+                        0.0
+                    } else {
+                        done as f64 * 100.0 / total as f64
+                    };
+                    let eta = if done == 0 {
+                        1
+                    } else {
+                        ((total - done) as f64 * secs / done as f64) as u64
+                    };
+                    line!("loading_start_time:{}", began / 1000);
+                    line!("loading_total_bytes:{total}");
+                    line!("loading_rdb_used_mem:0");
+                    line!("loading_loaded_bytes:{done}");
+                    line!("loading_loaded_perc:{perc:.2}");
+                    line!("loading_eta_seconds:{eta}");
+                }
             }
         }
         if sections & STATS != 0 {
