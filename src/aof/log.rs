@@ -33,6 +33,9 @@ pub enum Mode {
     Verbatim,
     Ttl,
     Snapshot,
+    /// XADD: its arguments with the id it assigned in place of `*` (a
+    /// trimming XADD is snapshotted: `~` depends on the node layout).
+    Xadd,
 }
 
 /// Commands logged as their arguments: their effect is a function of the
@@ -137,7 +140,26 @@ pub fn mode(spec: &CommandSpec) -> Mode {
         let v = VERBATIM.iter().map(|&n| (n, Mode::Verbatim));
         v.chain(TTL.iter().map(|&n| (n, Mode::Ttl))).collect()
     });
+    if spec.name == "xadd" {
+        return Mode::Xadd;
+    }
     modes.get(spec.name).copied().unwrap_or(Mode::Snapshot)
+}
+
+/// Where XADD's id argument is, when the command does not trim.
+fn xadd_id_pos(argv: &[Bytes]) -> Option<usize> {
+    let mut i = 2;
+    if argv
+        .get(i)
+        .is_some_and(|a| a.eq_ignore_ascii_case(b"nomkstream"))
+    {
+        i += 1;
+    }
+    let a = argv.get(i)?;
+    if a.eq_ignore_ascii_case(b"maxlen") || a.eq_ignore_ascii_case(b"minid") {
+        return None;
+    }
+    Some(i)
 }
 
 /// A shard's pending records and the keys the current work touched.
@@ -340,6 +362,35 @@ pub fn finish(shard: &mut Shard, cmd: Option<(&CommandSpec, usize, &[Bytes])>, f
         }
         Some((spec, ..)) => mode(spec),
         None => Mode::Snapshot,
+    };
+    // XADD without trimming: its record names the id it assigned.
+    let m = match (m, cmd) {
+        (Mode::Xadd, Some((_, db, argv))) => {
+            let id = xadd_id_pos(argv).and_then(|p| {
+                let d = shard.dbs.get(db)?;
+                let e = d.entry(d.find(argv.get(1)?)?);
+                match &e.value {
+                    crate::shard::Value::Stream(st) => Some((p, st.last_id)),
+                    _ => None,
+                }
+            });
+            match id {
+                Some((p, last)) => {
+                    let mut a: Vec<Bytes> = argv.to_vec();
+                    a[p] = Bytes::from(format!("{}-{}", last.ms, last.seq));
+                    if let Some(log) = shard.aof.as_mut() {
+                        log.command(db, &a);
+                    }
+                    touched.clear();
+                    if let Some(log) = shard.aof.as_mut() {
+                        log.touched = touched;
+                    }
+                    return;
+                }
+                None => Mode::Snapshot,
+            }
+        }
+        (m, _) => m,
     };
     if let (Some((_, db, argv)), Mode::Verbatim | Mode::Ttl) = (cmd, m) {
         log.command(db, argv);
