@@ -96,18 +96,18 @@ fn a_restart_loads_what_was_written() {
         let dir = temp_dir(&format!("restart-{}", fsync.as_str()));
         let srv = start_aof(&dir, 4, fsync).unwrap();
         workload(&srv);
-        let before = dump(&mut srv.client());
+        let before = dump(&mut srv.client(), Exact::Logical);
         assert!(before.len() > 200, "{}", before.len());
         srv.stop();
         let srv = start_aof(&dir, 4, fsync).unwrap();
-        let after = dump(&mut srv.client());
+        let after = dump(&mut srv.client(), Exact::Logical);
         assert_eq!(before, after);
         // And again, after more writes on top of the loaded state.
         q(&mut srv.client(), &["INCR", "n:0"]);
-        let before = dump(&mut srv.client());
+        let before = dump(&mut srv.client(), Exact::Logical);
         srv.stop();
         let srv = start_aof(&dir, 4, fsync).unwrap();
-        assert_eq!(before, dump(&mut srv.client()));
+        assert_eq!(before, dump(&mut srv.client(), Exact::Logical));
         srv.stop();
         let _ = std::fs::remove_dir_all(&dir);
     }
@@ -128,7 +128,7 @@ fn torn_tails_are_cut_and_corruption_refuses_to_start() {
     let dir = temp_dir("damage");
     let srv = start_aof(&dir, 4, AppendFsync::Always).unwrap();
     workload(&srv);
-    let before = dump(&mut srv.client());
+    let before = dump(&mut srv.client(), Exact::Logical);
     srv.stop();
     // A torn append at the end of one file: cut, the rest loads.
     let files = shard_files(&dir);
@@ -148,7 +148,7 @@ fn torn_tails_are_cut_and_corruption_refuses_to_start() {
         f.write_all(&[40, 0, 0, 0, 1, 2, 3, 4, 0, 0, 2]).unwrap();
     }
     let srv = start_aof(&dir, 4, AppendFsync::Always).unwrap();
-    assert_eq!(before, dump(&mut srv.client()));
+    assert_eq!(before, dump(&mut srv.client(), Exact::Logical));
     srv.stop();
     assert_eq!(std::fs::metadata(&biggest).unwrap().len(), len);
     // A flipped byte in the middle: refused, naming the file and offset.
@@ -165,7 +165,7 @@ fn torn_tails_are_cut_and_corruption_refuses_to_start() {
     assert_eq!(ringkv::aof::tools::check_aof(&dir, false), 1);
     assert_eq!(ringkv::aof::tools::check_aof(&dir, true), 0);
     let srv = start_aof(&dir, 4, AppendFsync::Always).unwrap();
-    let after = dump(&mut srv.client());
+    let after = dump(&mut srv.client(), Exact::Logical);
     assert!(after.len() <= before.len() && !after.is_empty());
     srv.stop();
     // Damage again; told to, the server loads what precedes it and keeps
@@ -185,7 +185,7 @@ fn torn_tails_are_cut_and_corruption_refuses_to_start() {
         c.aof_load_corrupt = true;
     })
     .unwrap();
-    let loaded = dump(&mut srv.client());
+    let loaded = dump(&mut srv.client(), Exact::Logical);
     assert!(loaded.len() <= after.len() && !loaded.is_empty());
     srv.stop();
     let kept: Vec<_> = std::fs::read_dir(&dir)

@@ -3,13 +3,12 @@
 //! shard count and into a running server, gives the same keyspace back.
 
 mod common;
-mod dump;
 
 use std::path::Path;
 use std::process::{Command, Output};
 
 use common::*;
-use dump::{dump, qb, start, temp_dir, workload, Exact};
+use ringkv::config::AppendFsync;
 
 fn ringkv(args: &[&str]) -> (i32, String, String) {
     let Output {
@@ -48,7 +47,7 @@ fn line<'a>(json: &'a str, db: usize, key: &str) -> &'a str {
 #[test]
 fn export_then_import_offline_and_online() {
     let a = temp_dir("export-a");
-    let srv = start(&a, 4).unwrap();
+    let srv = start_aof(&a, 4, AppendFsync::EverySec).unwrap();
     workload(&srv);
     let exact = dump(&mut srv.client(), Exact::All);
     let logical = dump(&mut srv.client(), Exact::Logical);
@@ -134,7 +133,7 @@ fn export_then_import_offline_and_online() {
     assert_eq!(code, 0, "{err}");
     let m = ringkv::aof::manifest::load(&b).unwrap().expect("manifest");
     assert_eq!((m.shards, m.generation), (2, 1));
-    let srv = start(&b, 2).unwrap();
+    let srv = start_aof(&b, 2, AppendFsync::EverySec).unwrap();
     assert_eq!(exact, dump(&mut srv.client(), Exact::All));
     srv.stop();
     assert_eq!(export(&b), json, "export of the import is the same text");
@@ -174,7 +173,7 @@ fn export_then_import_offline_and_online() {
 #[test]
 fn binary_keys_and_values_round_trip() {
     let a = temp_dir("export-bin");
-    let srv = start(&a, 3).unwrap();
+    let srv = start_aof(&a, 3, AppendFsync::EverySec).unwrap();
     let mut c = srv.client();
     let all: Vec<u8> = (0..=255u8).collect();
     let odd: [&[u8]; 6] = [
@@ -214,7 +213,7 @@ fn binary_keys_and_values_round_trip() {
         b.to_str().unwrap(),
     ]);
     assert_eq!(code, 0, "{err}");
-    let srv = start(&b, 4).unwrap();
+    let srv = start_aof(&b, 4, AppendFsync::EverySec).unwrap();
     assert_eq!(before, dump(&mut srv.client(), Exact::All));
     srv.stop();
     assert_eq!(export(&b), json);

@@ -3,13 +3,12 @@
 //! executors start, and the keyspace is the same.
 
 mod common;
-mod dump;
 
 use std::path::Path;
 
 use common::*;
-use dump::{dump, start, temp_dir, workload, Exact};
 use ringkv::aof::manifest;
+use ringkv::config::AppendFsync;
 
 /// The `.aof` files in `dir`, sorted.
 fn aof_files(dir: &Path) -> Vec<String> {
@@ -35,7 +34,7 @@ fn check_files(dir: &Path, shards: usize) -> u64 {
 #[test]
 fn every_shard_count_loads_the_same_keyspace() {
     let dir = temp_dir("reroute");
-    let srv = start(&dir, 4).unwrap();
+    let srv = start_aof(&dir, 4, AppendFsync::EverySec).unwrap();
     workload(&srv);
     let before = dump(&mut srv.client(), Exact::All);
     assert!(before.len() > 300, "{}", before.len());
@@ -43,7 +42,7 @@ fn every_shard_count_loads_the_same_keyspace() {
     assert_eq!(check_files(&dir, 4), 1);
     let mut generation = 1;
     for n in [2, 3, 4, 1] {
-        let srv = start(&dir, n).unwrap();
+        let srv = start_aof(&dir, n, AppendFsync::EverySec).unwrap();
         assert_eq!(before, dump(&mut srv.client(), Exact::All), "{n} shards");
         srv.stop();
         generation += 1;
@@ -55,10 +54,10 @@ fn every_shard_count_loads_the_same_keyspace() {
 #[test]
 fn writes_after_a_reroute_persist() {
     let dir = temp_dir("reroute-writes");
-    let srv = start(&dir, 4).unwrap();
+    let srv = start_aof(&dir, 4, AppendFsync::EverySec).unwrap();
     workload(&srv);
     srv.stop();
-    let srv = start(&dir, 3).unwrap();
+    let srv = start_aof(&dir, 3, AppendFsync::EverySec).unwrap();
     {
         let mut c = srv.client();
         q(&mut c, &["SET", "after", "reroute"]);
@@ -77,7 +76,7 @@ fn writes_after_a_reroute_persist() {
     let before = dump(&mut srv.client(), Exact::All);
     srv.stop();
     for n in [3, 5] {
-        let srv = start(&dir, n).unwrap();
+        let srv = start_aof(&dir, n, AppendFsync::EverySec).unwrap();
         assert_eq!(before, dump(&mut srv.client(), Exact::All), "{n} shards");
         srv.stop();
     }
@@ -87,7 +86,7 @@ fn writes_after_a_reroute_persist() {
 #[test]
 fn a_corrupt_file_refuses_to_reroute_and_keeps_the_old_files() {
     let dir = temp_dir("reroute-corrupt");
-    let srv = start(&dir, 2).unwrap();
+    let srv = start_aof(&dir, 2, AppendFsync::EverySec).unwrap();
     let mut c = srv.client();
     for i in 0..100 {
         q(&mut c, &["SET", &format!("k{i}"), "v"]);
@@ -103,7 +102,9 @@ fn a_corrupt_file_refuses_to_reroute_and_keeps_the_old_files() {
     assert!(ends.len() > 20);
     bytes[ends[10] as usize - 1] ^= 0x5a;
     std::fs::write(&path, &bytes).unwrap();
-    let err = start(&dir, 3).err().expect("refused");
+    let err = start_aof(&dir, 3, AppendFsync::EverySec)
+        .err()
+        .expect("refused");
     assert!(err.contains(&files[0]) && err.contains("offset"), "{err}");
     assert_eq!(aof_files(&dir), files);
     assert_eq!(check_files(&dir, 2), 1);

@@ -120,10 +120,10 @@ fn bgrewriteaof_replaces_the_files_and_a_restart_loads_the_same_data() {
     // Writes after the rewrite go to the new files.
     q(&mut c, &["INCR", "counter:0"]);
     q(&mut c, &["DEL", "key:5"]);
-    let before = dump(&mut c);
+    let before = dump(&mut c, Exact::Logical);
     srv.stop();
     let srv = start_aof(&dir, 4, AppendFsync::EverySec).unwrap();
-    assert_eq!(before, dump(&mut srv.client()));
+    assert_eq!(before, dump(&mut srv.client(), Exact::Logical));
     assert_eq!(
         q(&mut srv.client(), &["GET", "counter:0"]),
         Value::BulkString(b"301".to_vec())
@@ -223,10 +223,10 @@ fn writes_during_a_rewrite_are_kept_and_applied_once() {
                 .sum();
             assert_eq!(total as u64, *n);
         }
-        let before = dump(&mut c);
+        let before = dump(&mut c, Exact::Logical);
         srv.stop();
         let srv = start_aof(&dir, 3, fsync).unwrap();
-        let after = dump(&mut srv.client());
+        let after = dump(&mut srv.client(), Exact::Logical);
         assert_eq!(before.len(), after.len());
         assert!(before == after, "the reloaded keyspace differs");
         srv.stop();
@@ -275,11 +275,11 @@ fn save_bgsave_lastsave_and_info() {
     wait_rewrite_done(&mut c);
     let keys: String = info_field(&mut c, "aof_load_keys");
     assert_eq!(keys, "0");
-    let before = dump(&mut c);
+    let before = dump(&mut c, Exact::Logical);
     srv.stop();
     let srv = start_aof(&dir, 2, AppendFsync::EverySec).unwrap();
     let mut c = srv.client();
-    assert_eq!(before, dump(&mut c));
+    assert_eq!(before, dump(&mut c, Exact::Logical));
     // The load is reported: every key came from the files.
     let dbsize: i64 = redis::cmd("DBSIZE").query(&mut c).unwrap();
     assert_eq!(info_field(&mut c, "aof_load_keys"), dbsize.to_string());
@@ -333,10 +333,10 @@ fn the_file_is_rewritten_when_it_grows() {
     wait_rewrite_done(&mut c);
     let size: u64 = info_field(&mut c, "aof_current_size").parse().unwrap();
     assert!(size < 200_000, "{size}");
-    let before = dump(&mut c);
+    let before = dump(&mut c, Exact::Logical);
     srv.stop();
     let srv = start_aof(&dir, 1, AppendFsync::EverySec).unwrap();
-    assert_eq!(before, dump(&mut srv.client()));
+    assert_eq!(before, dump(&mut srv.client(), Exact::Logical));
     srv.stop();
     let _ = std::fs::remove_dir_all(&dir);
 }

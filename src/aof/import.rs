@@ -12,8 +12,10 @@ use std::io::{self, Read};
 use std::path::Path;
 use std::sync::Arc;
 
+use serde_json::Value as Json;
+
 use super::export::{FORMAT, VERSION};
-use super::json::{self, Json};
+use super::json;
 use super::manifest;
 use super::offline::{self, NewFiles};
 use super::value;
@@ -108,7 +110,7 @@ pub fn read(text: &[u8], limits: &Limits, now: u64) -> Result<(Vec<Key>, u64), S
     }
     let dbs = top
         .get("databases")
-        .and_then(Json::as_arr)
+        .and_then(Json::as_array)
         .ok_or("\"databases\" is not an array")?;
     let mut out = Vec::new();
     let mut expired = 0;
@@ -121,12 +123,12 @@ pub fn read(text: &[u8], limits: &Limits, now: u64) -> Result<(Vec<Key>, u64), S
             .ok_or("a database without a \"db\" number in 0..=65535")? as usize;
         let keys = d
             .get("keys")
-            .and_then(Json::as_arr)
+            .and_then(Json::as_array)
             .ok_or_else(|| format!("db {db}: \"keys\" is not an array"))?;
         for k in keys {
             let key = k
                 .get("key")
-                .and_then(Json::as_bytes)
+                .and_then(json::as_bytes)
                 .ok_or_else(|| format!("db {db}: a key without a \"key\" string"))?;
             let name = || format!("db {db}, key {:?}", String::from_utf8_lossy(&key));
             if !seen.insert((db, key.clone())) {
@@ -159,17 +161,18 @@ pub fn read(text: &[u8], limits: &Limits, now: u64) -> Result<(Vec<Key>, u64), S
 }
 
 fn bytes(j: &Json, what: &str) -> Result<Vec<u8>, String> {
-    j.as_bytes()
-        .ok_or_else(|| format!("{what} is not a string or {{\"base64\": ...}}"))
+    json::as_bytes(j).ok_or_else(|| format!("{what} is not a string or {{\"base64\": ...}}"))
 }
 
 fn arr<'a>(j: &'a Json, what: &str) -> Result<&'a [Json], String> {
-    j.as_arr().ok_or_else(|| format!("{what} is not an array"))
+    j.as_array()
+        .map(Vec::as_slice)
+        .ok_or_else(|| format!("{what} is not an array"))
 }
 
 /// `[a, b]` as two byte strings.
 fn pair(j: &Json, what: &str) -> Result<(Vec<u8>, Vec<u8>), String> {
-    match j.as_arr() {
+    match j.as_array().map(Vec::as_slice) {
         Some([a, b]) => Ok((bytes(a, what)?, bytes(b, what)?)),
         _ => Err(format!("{what} is not a pair")),
     }
@@ -230,13 +233,13 @@ fn value_from(ty: &str, v: &Json, limits: &Limits) -> Result<Value, String> {
         "zset" => {
             let mut items = Vec::new();
             for p in arr(v, "the value")? {
-                let (m, score) = match p.as_arr() {
+                let (m, score) = match p.as_array().map(Vec::as_slice) {
                     Some([m, s]) => (bytes(m, "a member")?, s),
                     _ => return Err("a sorted set member is not [member, score]".into()),
                 };
                 let score = match score {
-                    Json::Str(s) if s == "inf" || s == "+inf" => f64::INFINITY,
-                    Json::Str(s) if s == "-inf" => f64::NEG_INFINITY,
+                    Json::String(s) if s == "inf" || s == "+inf" => f64::INFINITY,
+                    Json::String(s) if s == "-inf" => f64::NEG_INFINITY,
                     j => j.as_f64().filter(|f| !f.is_nan()).ok_or("a bad score")?,
                 };
                 items.push((m, score));
