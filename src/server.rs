@@ -38,6 +38,8 @@ pub struct Shared {
     pub aof: Option<crate::aof::rewrite::Persist>,
     /// Executors still loading their append-only file.
     pub loading: AtomicUsize,
+    /// The data directory's lock, held while the server runs.
+    _dir_lock: Option<std::fs::File>,
     next_client: AtomicU64,
     bound: AtomicUsize,
     ready: AtomicUsize,
@@ -179,7 +181,15 @@ fn start_once(config: Config) -> Result<ServerHandle, StartError> {
     config.shards = nshards;
     let io_memory = config.io_memory;
     let has_aof = config.appendonly;
+    let mut dir_lock = None;
     let aof = if config.appendonly {
+        std::fs::create_dir_all(&config.dir).map_err(|e| {
+            StartError::Failed(format!(
+                "cannot create the data directory {}: {e}",
+                config.dir.display()
+            ))
+        })?;
+        dir_lock = Some(crate::aof::manifest::lock(&config.dir).map_err(StartError::Failed)?);
         let m = crate::aof::writer::prepare(&config.dir, nshards).map_err(StartError::Failed)?;
         crate::aof::rewrite::remove_orphans(&config.dir, &m);
         Some(crate::aof::rewrite::Persist::new(
@@ -213,6 +223,7 @@ fn start_once(config: Config) -> Result<ServerHandle, StartError> {
         blocked: AtomicUsize::new(0),
         aof,
         loading: AtomicUsize::new(if has_aof { nshards } else { 0 }),
+        _dir_lock: dir_lock,
         next_client: AtomicU64::new(1),
         bound: AtomicUsize::new(0),
         ready: AtomicUsize::new(0),

@@ -213,3 +213,24 @@ fn another_shard_count_is_rerouted() {
     srv.stop();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_second_server_on_the_same_directory_is_refused() {
+    let dir = temp_dir("locked");
+    let srv = start_aof(&dir, 2, AppendFsync::EverySec).unwrap();
+    q(&mut srv.client(), &["SET", "k", "v"]);
+    let err = start_aof(&dir, 2, AppendFsync::EverySec)
+        .err()
+        .expect("refused");
+    assert!(err.contains("in use by another ringkv process"), "{err}");
+    q(&mut srv.client(), &["SET", "k", "w"]);
+    srv.stop();
+    // Released with the server: the next one starts and has the data.
+    let srv = start_aof(&dir, 2, AppendFsync::EverySec).unwrap();
+    assert_eq!(
+        q(&mut srv.client(), &["GET", "k"]),
+        Value::BulkString(b"w".to_vec())
+    );
+    srv.stop();
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -118,8 +118,10 @@ impl Conn {
         let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
         let s = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
         s.set_nodelay(true)?;
-        // A backstop only: a killed server closes the socket at once.
-        s.set_read_timeout(Some(Duration::from_secs(60)))?;
+        // A backstop only: a killed server closes the socket at once, and
+        // a live one answers unless it hangs (or the disk stalls its
+        // fdatasync that long: other builds on a shared machine).
+        s.set_read_timeout(Some(REPLY_TIMEOUT))?;
         Ok(Conn {
             r: BufReader::new(s.try_clone()?),
             w: s,
@@ -194,6 +196,19 @@ impl Conn {
             }
         }
         Ok(out)
+    }
+}
+
+/// How long a live server may take to answer.
+const REPLY_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// An I/O error in words, naming a timeout as one.
+fn io_error(what: &str, e: io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
+            format!("{what}: no reply in {REPLY_TIMEOUT:?} (a hung server, or a stalled disk)")
+        }
+        _ => format!("{what}: {e}"),
     }
 }
 
@@ -906,9 +921,12 @@ fn verify_all(
     preloaded: bool,
     kill_ms: u64,
 ) -> Result<(), String> {
-    let io = |e: io::Error| format!("verification connection: {e}");
+    let io = |e: io::Error| io_error("verification connection", e);
     let mut c = Conn::connect(port).map_err(io)?;
     let all = c.call(&["KEYS", "*"]).map_err(io)?;
+    if !matches!(all, Resp::Array(Some(_))) {
+        return Err(format!("KEYS * replied {all:?}"));
+    }
     let mut per_conn: Vec<Vec<String>> = vec![Vec::new(); models.len()];
     let mut preload_seen = 0;
     for k in all.items() {
@@ -1018,11 +1036,11 @@ fn verify_all(
 
 /// Writes the preloaded keys (pipelined SETs).
 fn preload(port: u16) -> Result<(), String> {
-    let mut c = Conn::connect(port).map_err(|e| format!("preload: {e}"))?;
+    let mut c = Conn::connect(port).map_err(|e| io_error("preload", e))?;
     let cmds: Vec<Vec<String>> = (0..PRELOAD)
         .map(|i| cmd(&["SET", &format!("p:{i}"), &format!("pv:{i}")]))
         .collect();
-    let replies = c.pipeline(&cmds).map_err(|e| format!("preload: {e}"))?;
+    let replies = c.pipeline(&cmds).map_err(|e| io_error("preload", e))?;
     match replies.iter().find(|r| **r != Resp::ok()) {
         Some(r) => Err(format!("preload SET replied {r:?}")),
         None => Ok(()),
@@ -1247,7 +1265,7 @@ fn state_after(steps: &[Step]) -> BTreeMap<String, Val> {
 
 /// Every key the server holds, read back through its type.
 fn dump(port: u16) -> Result<BTreeMap<String, Val>, String> {
-    let io = |e: io::Error| format!("dump: {e}");
+    let io = |e: io::Error| io_error("dump", e);
     let mut c = Conn::connect(port).map_err(io)?;
     let mut out = BTreeMap::new();
     for k in c.call(&["KEYS", "*"]).map_err(io)?.items() {
@@ -1383,7 +1401,14 @@ fn a_cut_shard_file_loads_a_prefix_and_a_damaged_one_refuses_to_start() {
         for (i, s) in steps.iter().enumerate() {
             let want = s.apply(&mut db);
             let got = c.call(&s.argv().iter().map(String::as_str).collect::<Vec<_>>());
-            assert_eq!(got.ok(), Some(want), "{}", ctx(format!("step {i}: {s:?}")));
+            let got = got.map_err(|e| io_error("history", e));
+            if got != Ok(want.clone()) {
+                let e = format!(
+                    "step {i}: {s:?}: {got:?}, expected {want:?}\n{}",
+                    srv.tail()
+                );
+                panic!("{}", ctx(e));
+            }
         }
     }
     let status = srv.shutdown().unwrap_or_else(|e| panic!("{}", ctx(e)));
@@ -1451,7 +1476,8 @@ fn a_cut_shard_file_loads_a_prefix_and_a_damaged_one_refuses_to_start() {
             ))
         };
         let mut srv = Server::start(&dir, 1).unwrap_or_else(|e| panic!("{}", what(e)));
-        let got = dump(srv.port).unwrap_or_else(|e| panic!("{}", what(e)));
+        let got =
+            dump(srv.port).unwrap_or_else(|e| panic!("{}", what(format!("{e}\n{}", srv.tail()))));
         let want = state_after(&steps[..j]);
         if got != want {
             let diff: Vec<String> = want
@@ -1471,8 +1497,9 @@ fn a_cut_shard_file_loads_a_prefix_and_a_damaged_one_refuses_to_start() {
             panic!(
                 "{}",
                 what(format!(
-                    "not the state after {j} commands:\n{}",
-                    diff.join("\n")
+                    "not the state after {j} commands:\n{}\n--- server output (tail) ---\n{}",
+                    diff.join("\n"),
+                    srv.tail()
                 ))
             );
         }
@@ -1528,7 +1555,7 @@ fn a_cut_shard_file_loads_a_prefix_and_a_damaged_one_refuses_to_start() {
     let (code, out) = check(true);
     assert_eq!(code, Some(0), "{}", what(format!("check-aof --fix: {out}")));
     let mut srv = Server::start(&dir, 1).unwrap_or_else(|e| panic!("{}", what(e)));
-    let got = dump(srv.port).unwrap_or_else(|e| panic!("{}", what(e)));
+    let got = dump(srv.port).unwrap_or_else(|e| panic!("{}", what(format!("{e}\n{}", srv.tail()))));
     assert!(
         got == state_after(&steps[..r]),
         "{}",
@@ -1618,8 +1645,12 @@ fn a_client_connecting_during_start_up_sees_every_loaded_key() {
         let mut asked = 0;
         let (get, dbsize) = loop {
             asked += 1;
-            let get = c.call(&["GET", &last]).expect("GET");
-            let dbsize = c.call(&["DBSIZE"]).expect("DBSIZE");
+            let get = c
+                .call(&["GET", &last])
+                .unwrap_or_else(|e| panic!("{}", io_error("GET", e)));
+            let dbsize = c
+                .call(&["DBSIZE"])
+                .unwrap_or_else(|e| panic!("{}", io_error("DBSIZE", e)));
             if !(loading(&get) || loading(&dbsize)) || Instant::now() > deadline {
                 break (get, dbsize);
             }

@@ -351,6 +351,8 @@ pub fn to_dir(
     replace: bool,
 ) -> Result<manifest::Manifest, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    // Refused while a server runs on the directory.
+    let _lock = manifest::lock(dir)?;
     let old = manifest::load(dir)?;
     if old.is_some() && !replace {
         return Err(format!(

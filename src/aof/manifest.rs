@@ -74,6 +74,33 @@ impl Manifest {
     }
 }
 
+/// The lock file of a data directory: a server (or `ringkv import --dir`)
+/// holds an exclusive lock on it while it uses the directory, so a second
+/// one on the same directory refuses to start instead of appending to the
+/// same files.
+pub const LOCK: &str = "ringkv.lock";
+
+/// Takes `dir`'s lock (released when the returned file is dropped or the
+/// process ends, kill -9 included).
+pub fn lock(dir: &Path) -> Result<File, String> {
+    let path = dir.join(LOCK);
+    let f = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(named(&path))?;
+    match f.try_lock() {
+        Ok(()) => Ok(f),
+        Err(fs::TryLockError::WouldBlock) => Err(format!(
+            "the data directory {} is in use by another ringkv process (it holds {})",
+            dir.display(),
+            path.display()
+        )),
+        Err(fs::TryLockError::Error(e)) => Err(format!("cannot lock {}: {e}", path.display())),
+    }
+}
+
 /// The name of `shard`'s file in `generation`: `shard-{i}.{generation}.aof`.
 pub fn file_name(shard: usize, generation: u64) -> String {
     format!("shard-{shard}.{generation}.aof")
