@@ -138,28 +138,34 @@ pub fn mode(spec: &CommandSpec) -> Mode {
         std::sync::OnceLock::new();
     let modes = MODES.get_or_init(|| {
         let v = VERBATIM.iter().map(|&n| (n, Mode::Verbatim));
-        v.chain(TTL.iter().map(|&n| (n, Mode::Ttl))).collect()
+        v.chain(TTL.iter().map(|&n| (n, Mode::Ttl)))
+            .chain([("xadd", Mode::Xadd)])
+            .collect()
     });
-    if spec.name == "xadd" {
-        return Mode::Xadd;
-    }
     modes.get(spec.name).copied().unwrap_or(Mode::Snapshot)
 }
 
-/// Where XADD's id argument is, when the command does not trim.
-fn xadd_id_pos(argv: &[Bytes]) -> Option<usize> {
-    let mut i = 2;
+/// XADD's arguments with the id it assigned in place of the one given
+/// (`*`, `ms-*`), when it did not trim.
+fn xadd_with_id(dbs: &[crate::shard::Db], db: usize, argv: &[Bytes]) -> Option<Vec<Bytes>> {
+    let mut p = 2;
     if argv
-        .get(i)
+        .get(p)
         .is_some_and(|a| a.eq_ignore_ascii_case(b"nomkstream"))
     {
-        i += 1;
+        p += 1;
     }
-    let a = argv.get(i)?;
+    let a = argv.get(p)?;
     if a.eq_ignore_ascii_case(b"maxlen") || a.eq_ignore_ascii_case(b"minid") {
         return None;
     }
-    Some(i)
+    let d = dbs.get(db)?;
+    let crate::shard::Value::Stream(st) = &d.entry(d.find(argv.get(1)?)?).value else {
+        return None;
+    };
+    let mut out = argv.to_vec();
+    out[p] = Bytes::from(format!("{}-{}", st.last_id.ms, st.last_id.seq));
+    Some(out)
 }
 
 /// A shard's pending records and the keys the current work touched.
@@ -192,10 +198,11 @@ pub struct Rewrite {
     /// Every db was walked: the new file holds the whole keyspace once
     /// `buf` is written.
     pub walked: bool,
-    /// Keys serialised so far, bytes handed to the new file so far.
+    /// Keys serialised so far.
     pub keys: u64,
-    pub written: u64,
+    /// Reused buffers: a snapshot's bytes, a command's key positions.
     scratch: Vec<u8>,
+    keypos: Vec<usize>,
 }
 
 impl Rewrite {
@@ -205,8 +212,8 @@ impl Rewrite {
             generation,
             walked: false,
             keys: 0,
-            written: 0,
             scratch: Vec::new(),
+            keypos: Vec::new(),
         }
     }
 
@@ -363,37 +370,22 @@ pub fn finish(shard: &mut Shard, cmd: Option<(&CommandSpec, usize, &[Bytes])>, f
         Some((spec, ..)) => mode(spec),
         None => Mode::Snapshot,
     };
-    // XADD without trimming: its record names the id it assigned.
+    // XADD without trimming is logged as its arguments, with the id it
+    // assigned; a trimming one as a snapshot.
+    let mut assigned = None;
     let m = match (m, cmd) {
         (Mode::Xadd, Some((_, db, argv))) => {
-            let id = xadd_id_pos(argv).and_then(|p| {
-                let d = shard.dbs.get(db)?;
-                let e = d.entry(d.find(argv.get(1)?)?);
-                match &e.value {
-                    crate::shard::Value::Stream(st) => Some((p, st.last_id)),
-                    _ => None,
-                }
-            });
-            match id {
-                Some((p, last)) => {
-                    let mut a: Vec<Bytes> = argv.to_vec();
-                    a[p] = Bytes::from(format!("{}-{}", last.ms, last.seq));
-                    if let Some(log) = shard.aof.as_mut() {
-                        log.command(db, &a);
-                    }
-                    touched.clear();
-                    if let Some(log) = shard.aof.as_mut() {
-                        log.touched = touched;
-                    }
-                    return;
-                }
-                None => Mode::Snapshot,
+            assigned = xadd_with_id(&shard.dbs, db, argv);
+            if assigned.is_some() {
+                Mode::Verbatim
+            } else {
+                Mode::Snapshot
             }
         }
         (m, _) => m,
     };
     if let (Some((_, db, argv)), Mode::Verbatim | Mode::Ttl) = (cmd, m) {
-        log.command(db, argv);
+        log.command(db, assigned.as_deref().unwrap_or(argv));
     }
     if m != Mode::Verbatim {
         touched.dedup();
@@ -440,9 +432,10 @@ pub fn before(shard: &mut Shard, spec: &CommandSpec, db: usize, argv: &[Bytes]) 
     if !spec.has(table::flags::WRITE) || mode(spec) == Mode::Snapshot {
         return;
     }
-    let mut pos = Vec::new();
+    let mut pos = std::mem::take(&mut rw.keypos);
+    pos.clear();
     crate::cmd::keys::key_positions(&spec.keys, argv, &mut pos);
-    for p in pos {
+    for &p in &pos {
         let Some(i) = argv.get(p).and_then(|k| d.find(k)) else {
             continue;
         };
@@ -451,6 +444,7 @@ pub fn before(shard: &mut Shard, spec: &CommandSpec, db: usize, argv: &[Bytes]) 
             d.rewrite_mark(i);
         }
     }
+    rw.keypos = pos;
 }
 
 /// One step of a rewrite's walk over the keyspace: serialises the keys

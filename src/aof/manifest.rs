@@ -55,6 +55,22 @@ impl Manifest {
         }
     }
 
+    /// The files holding `shard`'s records, in replay order: those listed
+    /// for it, or the name an executor gives a new file.
+    pub fn files_of(&self, shard: usize) -> Vec<String> {
+        let listed: Vec<String> = self
+            .files
+            .iter()
+            .filter(|f| f.shard == shard)
+            .map(|f| f.name.clone())
+            .collect();
+        if listed.is_empty() {
+            vec![file_name(shard, self.generation)]
+        } else {
+            listed
+        }
+    }
+
     /// Why this manifest cannot be used, if it cannot.
     fn check(&self) -> Result<(), String> {
         if self.format != FORMAT {
@@ -145,26 +161,8 @@ fn named(path: &Path) -> impl Fn(io::Error) -> String + '_ {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::PathBuf;
 
-    /// A fresh directory, removed on drop.
-    struct TempDir(PathBuf);
-
-    impl TempDir {
-        fn new(tag: &str) -> TempDir {
-            let p =
-                std::env::temp_dir().join(format!("ringkv-manifest-{tag}-{}", std::process::id()));
-            fs::remove_dir_all(&p).ok();
-            fs::create_dir_all(&p).unwrap();
-            TempDir(p)
-        }
-    }
-
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            fs::remove_dir_all(&self.0).ok();
-        }
-    }
+    use crate::aof::TempDir;
 
     #[test]
     fn store_then_load() {

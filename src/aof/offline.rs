@@ -35,22 +35,6 @@ const ALL_DATABASES: usize = 1 << 16;
 /// New files are written in pieces of about this size.
 const FLUSH_BYTES: usize = 8 << 20;
 
-/// The files holding `shard`'s records, in replay order: those the
-/// manifest lists for it, or the name the executor would use.
-fn files_of(m: &Manifest, shard: usize) -> Vec<String> {
-    let listed: Vec<String> = m
-        .files
-        .iter()
-        .filter(|f| f.shard == shard)
-        .map(|f| f.name.clone())
-        .collect();
-    if listed.is_empty() {
-        vec![manifest::file_name(shard, m.generation)]
-    } else {
-        listed
-    }
-}
-
 /// The good records of one file: a torn tail is left out (with a warning
 /// naming the file and offset; the file is not changed), corruption is
 /// refused as the executors refuse it. A missing file is empty (an
@@ -118,7 +102,8 @@ fn replay(files: &[Vec<u8>], id: usize, nshards: usize, databases: usize) -> (Sh
 /// Loads shard `shard` of the directory `m` describes into memory, as its
 /// executor would (nothing expires while replaying).
 pub fn load_shard(dir: &Path, m: &Manifest, shard: usize) -> Result<Shard, String> {
-    let files = files_of(m, shard)
+    let files = m
+        .files_of(shard)
         .iter()
         .map(|name| read_good(dir, name))
         .collect::<Result<Vec<_>, _>>()?;
@@ -397,24 +382,7 @@ mod tests {
         );
     }
 
-    /// A fresh directory, removed on drop.
-    struct TempDir(std::path::PathBuf);
-
-    impl TempDir {
-        fn new(tag: &str) -> TempDir {
-            let p =
-                std::env::temp_dir().join(format!("ringkv-offline-{tag}-{}", std::process::id()));
-            fs::remove_dir_all(&p).ok();
-            fs::create_dir_all(&p).unwrap();
-            TempDir(p)
-        }
-    }
-
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            fs::remove_dir_all(&self.0).ok();
-        }
-    }
+    use crate::aof::TempDir;
 
     fn write_dir(dir: &Path, shards: usize, records: &[(usize, u16, &[&str])]) -> Manifest {
         let m = Manifest::new(shards, 3);

@@ -86,24 +86,16 @@ impl Persist {
         }
     }
 
-    /// A copy of the manifest as it is now.
-    pub fn manifest(&self) -> Manifest {
-        match self.manifest.lock() {
-            Ok(m) => m.clone(),
-            Err(p) => p.into_inner().clone(),
-        }
-    }
-
-    /// The file shard `id` loads and appends to.
+    /// The file shard `id` loads and appends to (a server writes one per
+    /// shard).
     pub fn file_of(&self, id: usize) -> PathBuf {
-        let m = self.manifest();
-        let name = m
-            .files
-            .iter()
-            .find(|f| f.shard == id)
-            .map(|f| f.name.clone())
-            .unwrap_or_else(|| manifest::file_name(id, m.generation));
-        self.dir.join(name)
+        let m = match self.manifest.lock() {
+            Ok(m) => m,
+            Err(p) => p.into_inner(),
+        };
+        let name = m.files_of(id).into_iter().next();
+        self.dir
+            .join(name.unwrap_or_else(|| manifest::file_name(id, m.generation)))
     }
 
     pub fn in_progress(&self) -> bool {
@@ -306,8 +298,8 @@ pub fn abandon(worker: &Worker, new_path: Option<&Path>, why: &str) {
     }
 }
 
-/// The new file of shard `id` is complete and synced: it becomes the live
-/// one. Returns the old file's path to delete.
+/// This shard's new file is complete and synced: the manifest names it
+/// (the switch; the caller then deletes the old file).
 pub fn commit(worker: &Worker, generation: u64) -> Result<(), String> {
     let Some(p) = worker.shared.aof.as_ref() else {
         return Err("persistence is off".into());

@@ -18,8 +18,8 @@ const OFF: &str = "persistence is off (appendonly no): there is nothing to save"
 
 /// Starts a rewrite on every shard; false when one was running already
 /// (on every shard), or persistence is off.
-async fn start_all(s: &Session) -> bool {
-    let started = gather(&s.worker, || {
+async fn start_all(worker: &Worker) -> bool {
+    let started = gather(worker, || {
         |w: &Worker| crate::aof::rewrite::begin(w).is_ok()
     })
     .await;
@@ -34,7 +34,7 @@ pub(super) fn bgrewriteaof(s: &mut Session, _argv: Vec<Bytes>) -> LocalFut<'_> {
     Box::pin(async move {
         match in_progress(s) {
             None => Error::err(OFF).into(),
-            Some(false) if start_all(s).await => {
+            Some(false) if start_all(&s.worker).await => {
                 Reply::status("Background append only file rewriting started")
             }
             Some(_) => {
@@ -53,7 +53,7 @@ pub(super) fn bgsave(s: &mut Session, argv: Vec<Bytes>) -> LocalFut<'_> {
         };
         match in_progress(s) {
             None => Error::err(OFF).into(),
-            Some(false) if start_all(s).await => Reply::status("Background saving started"),
+            Some(false) if start_all(&s.worker).await => Reply::status("Background saving started"),
             Some(_) if schedule => {
                 // Runs once the current rewrite ends.
                 let worker = s.worker.clone();
@@ -61,10 +61,7 @@ pub(super) fn bgsave(s: &mut Session, argv: Vec<Bytes>) -> LocalFut<'_> {
                     while worker.shared.aof.as_ref().is_some_and(|p| p.in_progress()) {
                         glommio::timer::sleep(Duration::from_millis(10)).await;
                     }
-                    let _ = gather(&worker, || {
-                        |w: &Worker| crate::aof::rewrite::begin(w).is_ok()
-                    })
-                    .await;
+                    start_all(&worker).await;
                 })
                 .detach();
                 Reply::status("Background saving scheduled")
@@ -81,7 +78,7 @@ pub(super) fn save(s: &mut Session, _argv: Vec<Bytes>) -> LocalFut<'_> {
         let Some(p) = s.worker.shared.aof.as_ref() else {
             return Error::err(OFF).into();
         };
-        if p.in_progress() || !start_all(s).await {
+        if p.in_progress() || !start_all(&s.worker).await {
             return Error::err("Background save already in progress").into();
         }
         while p.in_progress() {
