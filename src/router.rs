@@ -175,6 +175,18 @@ fn partial_group(spec: &CommandSpec, argv: &[Bytes]) -> Option<Error> {
 pub async fn execute_batch(s: &mut Session, cmds: Vec<Vec<Bytes>>) -> Vec<Reply> {
     let worker = s.worker.clone();
     worker.stats_commands(cmds.len() as u64);
+    if cmds.len() > 1 && s.multi.is_none() {
+        // Most commands name their key first: warm the home shard's
+        // entries for those before running any.
+        let (n, home) = (worker.nshards, worker.id);
+        worker.prefetch(
+            s.db,
+            cmds.iter()
+                .filter_map(|a| a.get(1))
+                .filter(|k| n == 1 || shard_of(k, n) == home)
+                .map(|k| &k[..]),
+        );
+    }
     let mut b = Batch::new(worker, cmds.len(), None);
     b.may_block = true;
     for (idx, argv) in cmds.into_iter().enumerate() {

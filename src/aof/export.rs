@@ -107,7 +107,7 @@ pub fn write_json(shards: &[Shard], now: u64, out: &mut dyn Write) -> Result<u64
         .flat_map(|(d, db)| db.iter().map(move |e| (d, e)))
         .filter(|(_, e)| e.expire_at == 0 || e.expire_at > now)
         .collect();
-    keys.sort_by(|a, b| (a.0, &a.1.key).cmp(&(b.0, &b.1.key)));
+    keys.sort_by(|a, b| (a.0, &*a.1.key).cmp(&(b.0, &*b.1.key)));
     // One key on two shards (never written so by a server): keep the first.
     keys.dedup_by(|b, a| {
         let dup = a.0 == b.0 && a.1.key == b.1.key;

@@ -633,7 +633,7 @@ mod tests {
         // Binary data with NULs, and the empty string.
         let bin = Value::Str(StrValue::Raw(b"\0a\0\xff\r\n"[..].into()));
         assert_eq!(reload(&bin), bin);
-        let empty = Value::Str(StrValue::Raw(Box::new([])));
+        let empty = Value::Str(StrValue::Raw(b""[..].into()));
         assert_eq!(reload(&empty), empty);
         assert_eq!(enc(&Value::Str(StrValue::Int(-1))), [T_INT, 1]);
         assert_eq!(

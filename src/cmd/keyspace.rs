@@ -602,7 +602,7 @@ fn scan_shard(
             return true;
         }
         if e.expire_at != 0 && e.expire_at <= now {
-            expired.push(e.key.clone());
+            expired.push(e.key.as_slice().into());
         } else {
             found.push(Reply::bulk(&e.key));
         }

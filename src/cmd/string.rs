@@ -161,7 +161,7 @@ pub(crate) fn store(ctx: &mut Ctx, pos: Option<u32>, key: &[u8], v: StrValue, ex
 /// GET's reply for `key`: the value, nil, or WRONGTYPE.
 fn get_reply(ctx: &mut Ctx, key: &[u8]) -> Result<Reply, Error> {
     Ok(match ctx.get_str(key)? {
-        Some(v) => Reply::Bulk(v.to_bytes()),
+        Some(v) => v.reply(),
         None => Reply::Nil,
     })
 }
@@ -399,7 +399,7 @@ fn getdel(ctx: &mut Ctx, argv: &[Bytes]) -> Result<Reply, Error> {
     let e = ctx.db().remove_at(i);
     ctx.modified(&argv[1], 1);
     match e.value {
-        Value::Str(s) => Ok(Reply::Bulk(s.to_bytes())),
+        Value::Str(s) => Ok(s.reply()),
         #[allow(unreachable_patterns)]
         _ => Ok(Reply::Nil),
     }
@@ -417,7 +417,7 @@ fn getex(ctx: &mut Ctx, argv: &[Bytes]) -> Result<Reply, Error> {
         None => None,
     };
     let now = ctx.now;
-    let reply = Reply::Bulk(as_str(&mut ctx.db().entry_mut(i).value)?.to_bytes());
+    let reply = as_str(&mut ctx.db().entry_mut(i).value)?.reply();
     let changed = match at {
         // An absolute time already past deletes the key (after replying with it).
         Some(at) if a.flags & (F_EXAT | F_PXAT) != 0 && at <= now => {
@@ -448,7 +448,7 @@ fn mget(ctx: &mut Ctx, argv: &[Bytes]) -> Result<Reply, Error> {
     let mut out = Vec::with_capacity(argv.len() - 1);
     for k in &argv[1..] {
         out.push(match ctx.get_str(k) {
-            Ok(Some(v)) => Reply::Bulk(v.to_bytes()),
+            Ok(Some(v)) => v.reply(),
             _ => Reply::Nil,
         });
     }
@@ -658,7 +658,7 @@ fn incrbyfloat(ctx: &mut Ctx, argv: &[Bytes]) -> Result<Reply, Error> {
     })?;
     let reply = Reply::bulk(&out);
     let at = found.map_or(0, |i| ctx.db().entry(i).expire_at);
-    store(ctx, found, key, StrValue::Raw(out.into_boxed_slice()), at);
+    store(ctx, found, key, StrValue::Raw(out.into()), at);
     ctx.modified(key, 1);
     Ok(reply)
 }

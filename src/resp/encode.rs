@@ -53,6 +53,7 @@ pub fn encode(reply: &Reply, proto: Protocol, out: &mut BytesMut) {
         }
         Reply::Int(n) => write_int(out, b':', *n),
         Reply::Bulk(b) => write_bulk(out, b),
+        Reply::Short(b) => write_bulk(out, b),
         Reply::Nil if resp3 => out.extend_from_slice(b"_\r\n"),
         Reply::Nil => out.extend_from_slice(b"$-1\r\n"),
         Reply::NilArray if resp3 => out.extend_from_slice(b"_\r\n"),

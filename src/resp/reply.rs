@@ -10,7 +10,7 @@ use crate::error::Error;
 /// One reply, protocol-neutral. RESP3-only shapes (maps, sets, doubles,
 /// booleans, verbatim strings) degrade to their RESP2 forms when encoded for
 /// a RESP2 client, exactly as Redis does.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Reply {
     /// `+OK`
     Ok,
@@ -22,6 +22,9 @@ pub enum Reply {
     Int(i64),
     /// `$len\r\n...`
     Bulk(Bytes),
+    /// A bulk string short enough to travel inline (GET of a small value):
+    /// the same bytes on the wire as `Bulk`, without an allocation.
+    Short(crate::shard::SmallBytes),
     /// A null bulk string (`$-1` in RESP2, `_` in RESP3).
     Nil,
     /// A null array (`*-1` in RESP2, `_` in RESP3).
@@ -53,8 +56,13 @@ impl Reply {
         Reply::Status(Bytes::from_static(s.as_bytes()))
     }
 
+    /// A bulk string copied from `b` (inline when short).
     pub fn bulk(b: &[u8]) -> Reply {
-        Reply::Bulk(Bytes::copy_from_slice(b))
+        if b.len() <= crate::shard::small::INLINE {
+            Reply::Short(crate::shard::SmallBytes::new(b))
+        } else {
+            Reply::Bulk(Bytes::copy_from_slice(b))
+        }
     }
 
     pub fn bulk_static(s: &'static str) -> Reply {
@@ -67,6 +75,38 @@ impl Reply {
 
     pub fn is_error(&self) -> bool {
         matches!(self, Reply::Error(_))
+    }
+}
+
+impl Reply {
+    /// The bytes of a bulk string, whichever way it is held.
+    fn bulk_bytes(&self) -> Option<&[u8]> {
+        match self {
+            Reply::Bulk(b) => Some(b),
+            Reply::Short(b) => Some(b),
+            _ => None,
+        }
+    }
+}
+
+/// Equal when a client would read the same reply: a bulk string held inline
+/// equals the same bytes held in `Bytes`.
+impl PartialEq for Reply {
+    fn eq(&self, other: &Reply) -> bool {
+        use Reply::*;
+        match (self, other) {
+            (Ok, Ok) | (Nil, Nil) | (NilArray, NilArray) => true,
+            (Status(a), Status(b)) | (Raw(a), Raw(b)) => a == b,
+            (Error(a), Error(b)) => a == b,
+            (Int(a), Int(b)) => a == b,
+            (Bulk(_) | Short(_), Bulk(_) | Short(_)) => self.bulk_bytes() == other.bulk_bytes(),
+            (Array(a), Array(b)) | (Set(a), Set(b)) => a == b,
+            (Map(a), Map(b)) | (Pairs(a), Pairs(b)) | (ArrayMap(a), ArrayMap(b)) => a == b,
+            (Double(a), Double(b)) => a == b,
+            (Bool(a), Bool(b)) => a == b,
+            (Verbatim(f, a), Verbatim(g, b)) => f == g && a == b,
+            _ => false,
+        }
     }
 }
 

@@ -5,9 +5,11 @@
 
 pub mod blocked;
 pub mod hash;
+pub mod index;
 pub mod intset;
 pub mod locks;
 pub mod set;
+pub mod small;
 pub mod store;
 pub mod stream;
 pub mod ttl;
@@ -16,6 +18,7 @@ pub mod watch;
 pub mod zset;
 pub mod zset_tree;
 
+pub use small::SmallBytes;
 pub use store::{Db, Entry, Found};
 pub use value::{StrValue, Value};
 

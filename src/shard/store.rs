@@ -1,5 +1,5 @@
-//! One database of one shard: a slab of entries plus a hashbrown index from
-//! key to slab position.
+//! One database of one shard: a slab of entries plus an index from key to
+//! slab position (index.rs).
 //!
 //! Why a slab: an entry never moves once inserted (deletes leave a hole that
 //! a later insert reuses), so a SCAN cursor can simply be a slab position and
@@ -7,15 +7,15 @@
 //! when it grows. The TTL wheel also refers to entries by position, so it
 //! stores 12 bytes per key instead of a copy of the key.
 
-use hashbrown::HashTable;
-
+use super::index::{self, Index};
+use super::small::SmallBytes;
 use super::ttl::Wheel;
 use super::value::Value;
 
 /// A key and its value, with expiry bookkeeping.
 #[derive(Debug)]
 pub struct Entry {
-    pub key: Box<[u8]>,
+    pub key: SmallBytes,
     pub value: Value,
     /// Absolute expiry in ms since the epoch; 0 = persistent.
     pub expire_at: u64,
@@ -35,7 +35,7 @@ const NONE: u32 = u32::MAX;
 
 /// One database.
 pub struct Db {
-    index: HashTable<u32>,
+    index: Index,
     slots: Vec<Slot>,
     free: u32,
     len: usize,
@@ -65,7 +65,7 @@ pub enum Found {
 impl Db {
     pub fn new(now_ms: u64) -> Db {
         Db {
-            index: HashTable::new(),
+            index: Index::new(),
             slots: Vec::new(),
             free: NONE,
             len: 0,
@@ -157,8 +157,8 @@ impl Db {
     }
 
     #[inline]
-    fn hash(&self, key: &[u8]) -> u64 {
-        self.hasher.hash_one(key)
+    fn hash(&self, key: &[u8]) -> u32 {
+        index::short(self.hasher.hash_one(key))
     }
 
     /// Position of `key`, ignoring expiry.
@@ -166,11 +166,35 @@ impl Db {
     pub fn find(&self, key: &[u8]) -> Option<u32> {
         let slots = &self.slots;
         self.index
-            .find(self.hash(key), |&i| match &slots[i as usize] {
+            .find(self.hash(key), |i| match &slots[i as usize] {
                 Slot::Used(e) => &*e.key == key,
                 Slot::Free(_) => false,
             })
-            .copied()
+    }
+
+    /// Starts bringing `key`'s index bucket into cache; returns the hash
+    /// for `prefetch_entry`.
+    #[inline]
+    pub fn prefetch_bucket(&self, key: &[u8]) -> u32 {
+        let h = self.hash(key);
+        self.index.prefetch(h);
+        h
+    }
+
+    /// Starts bringing the entry `hash` most likely names into cache (its
+    /// bucket should be there by now).
+    #[inline]
+    pub fn prefetch_entry(&self, hash: u32) {
+        if let Some(Slot::Used(e)) = self
+            .index
+            .first_candidate(hash)
+            .and_then(|i| self.slots.get(i as usize))
+        {
+            // An entry is 88 bytes: its key, value and expiry span two lines.
+            let p = e as *const Entry as *const u8;
+            index::prefetch_read(p);
+            index::prefetch_read(p.wrapping_add(64));
+        }
     }
 
     /// Position of `key` if it exists and has not expired at `now`; an
@@ -227,7 +251,7 @@ impl Db {
             return i;
         }
         let entry = Entry {
-            key: key.into(),
+            key: SmallBytes::new(key),
             value,
             expire_at: 0,
             sched_at: 0,
@@ -235,12 +259,7 @@ impl Db {
         };
         let i = self.alloc(entry);
         let hash = self.hash(key);
-        let (slots, hasher) = (&self.slots, &self.hasher);
-        self.index
-            .insert_unique(hash, i, |&j| match &slots[j as usize] {
-                Slot::Used(e) => hasher.hash_one(&*e.key),
-                Slot::Free(_) => 0,
-            });
+        self.index.insert(hash, i);
         self.len += 1;
         if expire_at != 0 {
             self.set_expire(i, expire_at);
@@ -292,9 +311,7 @@ impl Db {
     /// Removes the entry at position `i`.
     pub fn remove_at(&mut self, i: u32) -> Entry {
         let hash = self.hash(&self.entry(i).key);
-        if let Ok(occ) = self.index.find_entry(hash, |&j| j == i) {
-            occ.remove();
-        }
+        self.index.remove(hash, i);
         let slot = std::mem::replace(&mut self.slots[i as usize], Slot::Free(self.free));
         self.free = i;
         self.len -= 1;
@@ -335,7 +352,7 @@ impl Db {
                 self.entry_mut(i).sched_at = 0;
             } else if e.expire_at <= now {
                 let e = self.remove_at(i);
-                expired.push(e.key);
+                expired.push(e.key.into());
             } else {
                 let at = e.expire_at;
                 self.entry_mut(i).sched_at = at;
@@ -406,7 +423,7 @@ impl Db {
 
     /// Approximate bytes used by the db's own structures.
     pub fn overhead_bytes(&self) -> usize {
-        self.slots.capacity() * std::mem::size_of::<Slot>() + self.index.capacity() * 5
+        self.slots.capacity() * std::mem::size_of::<Slot>() + self.index.capacity() * 8
     }
 }
 

@@ -24,7 +24,7 @@ pub enum Value {
 #[derive(Debug, Clone, PartialEq)]
 pub enum StrValue {
     Int(i64),
-    Raw(Box<[u8]>),
+    Raw(super::small::SmallBytes),
     /// A string modified in place (APPEND, SETRANGE): keeps spare capacity
     /// for the next append (amortised O(1), like an sds) and reports the
     /// `raw` encoding whatever its length, as Redis does.
@@ -43,7 +43,7 @@ impl StrValue {
                 return StrValue::Int(n);
             }
         }
-        StrValue::Raw(b.into())
+        StrValue::Raw(super::small::SmallBytes::new(b))
     }
 
     /// The value's bytes as a reply payload (a copy).
@@ -52,6 +52,18 @@ impl StrValue {
             StrValue::Int(n) => Bytes::copy_from_slice(itoa_buf::Buf::new().format(*n)),
             StrValue::Raw(b) => Bytes::copy_from_slice(b),
             StrValue::Buf(b) => Bytes::copy_from_slice(b),
+        }
+    }
+
+    /// The value as a bulk reply: inline when short (no allocation).
+    pub fn reply(&self) -> crate::resp::Reply {
+        use super::small::{SmallBytes, INLINE};
+        use crate::resp::Reply;
+        match self {
+            StrValue::Int(n) => Reply::Short(SmallBytes::new(itoa_buf::Buf::new().format(*n))),
+            StrValue::Raw(b @ SmallBytes::Inline { .. }) => Reply::Short(b.clone()),
+            StrValue::Buf(b) if b.len() <= INLINE => Reply::Short(SmallBytes::new(b)),
+            _ => Reply::Bulk(self.to_bytes()),
         }
     }
 
@@ -133,7 +145,7 @@ impl Value {
     pub fn heap_size(&self) -> usize {
         match self {
             Value::Str(StrValue::Int(_)) => 0,
-            Value::Str(StrValue::Raw(b)) => b.len(),
+            Value::Str(StrValue::Raw(b)) => b.heap_size(),
             Value::Str(StrValue::Buf(b)) => b.capacity(),
             Value::List(l) => {
                 l.capacity() * std::mem::size_of::<Box<[u8]>>()

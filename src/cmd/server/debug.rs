@@ -214,7 +214,7 @@ async fn populate(s: &mut Session, argv: &[Bytes]) -> Result<Reply, Error> {
                         val.resize(size, 0);
                     }
                     ctx.db()
-                        .insert(&key, Value::Str(StrValue::Raw(val.into_boxed_slice())), 0);
+                        .insert(&key, Value::Str(StrValue::Raw(val.into())), 0);
                 }
             })
         })

@@ -82,10 +82,13 @@ fn alloc_size(n: usize) -> usize {
     }
 }
 
-/// An entry's footprint: its slab slot, its index slot (4-byte position and a
-/// control byte) and the key's and value's heap allocations.
+/// An entry's footprint: its slab slot, its index bucket (8 bytes: hash and
+/// position) and the key's and value's heap allocations.
 fn entry_usage(e: &Entry) -> usize {
-    std::mem::size_of::<Entry>() + 5 + alloc_size(e.key.len()) + alloc_size(e.value.heap_size())
+    std::mem::size_of::<Entry>()
+        + 8
+        + alloc_size(e.key.heap_size())
+        + alloc_size(e.value.heap_size())
 }
 
 fn memory_usage(ctx: &mut Ctx, argv: &[Bytes]) -> Result<Reply, Error> {
