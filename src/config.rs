@@ -86,6 +86,9 @@ pub struct Cli {
     /// glommio io memory per executor (default 256kb).
     #[arg(long, value_name = "BYTES", value_parser = parse_memory_arg)]
     pub io_memory: Option<u64>,
+    /// Executors that accept client connections: the first N (0 = all).
+    #[arg(long, value_name = "N")]
+    pub conn_shards: Option<usize>,
     /// Offline tools instead of the server.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -215,6 +218,11 @@ pub struct Config {
     pub save: String,
     /// `io-memory`: glommio io memory per executor, bytes.
     pub io_memory: usize,
+    /// `conn-shards`: only the first N executors accept connections (0 =
+    /// all). The others serve their shard to the mesh only: a deployment
+    /// can keep network work off some cores, and a benchmark can make every
+    /// key of a shard remote (docs/performance.md).
+    pub conn_shards: usize,
     /// `hash-max-listpack-entries`.
     pub hash_max_listpack_entries: usize,
     /// `hash-max-listpack-value`.
@@ -263,6 +271,7 @@ impl Default for Config {
             hz: 10,
             save: String::new(),
             io_memory: 256 * 1024,
+            conn_shards: 0,
             hash_max_listpack_entries: 128,
             hash_max_listpack_value: 64,
             set_max_intset_entries: 512,
@@ -531,6 +540,7 @@ impl Cli {
             ("hz", self.hz.map(one)),
             ("save", self.save.clone()),
             ("io-memory", self.io_memory.map(one)),
+            ("conn-shards", self.conn_shards.map(one)),
         ];
         d.into_iter().filter_map(|(n, v)| Some((n, v?))).collect()
     }
@@ -659,6 +669,7 @@ static PARAMS: &[Param] = &[
     param("hz", MUT, Kind::Int { min: 0, max: INT_MAX, memory: NUM, get: |c| c.hz.into(), set: |c, v| c.hz = v.clamp(1, 500) as u32 }),
     param("save", MUT, Kind::Multi(|c| c.save.clone(), set_save)),
     int!("io-memory", io_memory: usize, 4096, 1 << 32, MEM, IMM),
+    int!("conn-shards", conn_shards: usize, 0, 1 << 16, NUM, IMM),
     int!("hash-max-listpack-entries" | "hash-max-ziplist-entries", hash_max_listpack_entries: usize, 0, LONG_MAX, NUM, MUT),
     int!("hash-max-listpack-value" | "hash-max-ziplist-value", hash_max_listpack_value: usize, 0, LONG_MAX, MEM, MUT),
     int!("set-max-intset-entries", set_max_intset_entries: usize, 0, LONG_MAX, NUM, MUT),

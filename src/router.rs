@@ -220,7 +220,10 @@ pub async fn execute_batch(s: &mut Session, cmds: Vec<Vec<Bytes>>) -> Vec<Reply>
         match checked {
             Ok(spec) => match b.fast(s, idx, spec, argv) {
                 Ok(()) => {}
-                Err(argv) => b.step(s, idx, spec, argv).await,
+                Err(argv) => {
+                    b.step(s, idx, spec, argv).await;
+                    b.now = now_ms();
+                }
             },
             Err(e) => b.replies[idx] = Some(Reply::Error(e)),
         }
@@ -259,6 +262,10 @@ struct Batch<'t> {
     split_plans: Vec<ShardPlan>,
     /// Blocking commands may block (a client's own batch; never in EXEC).
     may_block: bool,
+    /// The time local commands run at: read once per stretch of commands
+    /// that runs without an await (a clock read per command cost more
+    /// than the GET it timed), read again after every await.
+    now: u64,
 }
 
 impl<'t> Batch<'t> {
@@ -273,6 +280,7 @@ impl<'t> Batch<'t> {
             splits: Vec::new(),
             split_plans: Vec::new(),
             may_block: false,
+            now: now_ms(),
         }
     }
 
@@ -285,6 +293,7 @@ impl<'t> Batch<'t> {
         let cmds = std::mem::take(&mut self.splits);
         let plans = std::mem::take(&mut self.split_plans);
         run_splits(&self.worker, self.tx, cmds, plans, &mut self.replies).await;
+        self.now = now_ms();
     }
 
     async fn flush(&mut self) {
@@ -292,6 +301,7 @@ impl<'t> Batch<'t> {
         self.pending
             .flush(&self.worker, &mut self.replies, tx)
             .await;
+        self.now = now_ms();
     }
 
     async fn finish(mut self) -> Vec<Reply> {
@@ -336,7 +346,7 @@ impl<'t> Batch<'t> {
         if shard != home {
             self.pending.push(shard, idx, job);
         } else {
-            self.replies[idx] = Some(self.worker.run_job(job, now_ms()));
+            self.replies[idx] = Some(self.worker.run_job(job, self.now));
         }
         Ok(())
     }

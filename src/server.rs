@@ -367,7 +367,8 @@ async fn executor_main(
     if id != 0 && !barrier(&shared, &shared.bound, 1).await {
         ok = false;
     }
-    if ok {
+    let accepts_here = config.conn_shards == 0 || id < config.conn_shards;
+    if ok && accepts_here {
         let port = if id == 0 {
             config.port
         } else {

@@ -523,3 +523,33 @@ fn active_expire_toggle_and_expiry_figures() {
     }
     assert_eq!(num(&info(&mut r, "stats"), "expired_keys"), 4);
 }
+
+/// `conn-shards 1` with 3 shards: executor 0 accepts every connection and
+/// reaches the other shards' keys through the mesh.
+#[test]
+fn conn_shards_limits_who_accepts_and_keys_stay_reachable() {
+    let s = TestServer::with(|c| {
+        c.shards = 3;
+        c.conn_shards = 1;
+    });
+    let mut clients: Vec<redis::Connection> = (0..12).map(|_| s.client()).collect();
+    for (i, c) in clients.iter_mut().enumerate() {
+        for k in 0..30 {
+            let key = format!("k:{i}:{k}");
+            let _: () = redis::cmd("SET").arg(&key).arg(k).query(c).unwrap();
+        }
+    }
+    for (i, c) in clients.iter_mut().enumerate() {
+        let keys: Vec<String> = (0..30).map(|k| format!("k:{i}:{k}")).collect();
+        let got: Vec<i64> = redis::cmd("MGET").arg(&keys).query(c).unwrap();
+        assert_eq!(got, (0..30).collect::<Vec<i64>>());
+    }
+    let n: i64 = redis::cmd("DBSIZE").query(&mut clients[0]).unwrap();
+    assert_eq!(n, 12 * 30);
+    let got: Vec<String> = redis::cmd("CONFIG")
+        .arg("GET")
+        .arg("conn-shards")
+        .query(&mut clients[0])
+        .unwrap();
+    assert_eq!(got, vec!["conn-shards".to_string(), "1".to_string()]);
+}
