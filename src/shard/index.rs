@@ -150,25 +150,12 @@ impl Index {
         }
     }
 
-    /// The positions whose buckets carry `hash` in its run (candidates for
-    /// the entry prefetch; the run is in cache after `prefetch`).
+    /// The first position whose bucket carries `hash`: the entry a lookup
+    /// of that hash most likely lands on (for the entry prefetch; the run
+    /// is in cache after `prefetch`).
     #[inline]
     pub fn first_candidate(&self, hash: u32) -> Option<u32> {
-        if self.len == 0 {
-            return None;
-        }
-        let mask = self.mask();
-        let mut i = hash as usize & mask;
-        loop {
-            let b = self.buckets[i];
-            if b.pos == EMPTY {
-                return None;
-            }
-            if b.hash == hash {
-                return Some(b.pos);
-            }
-            i = (i + 1) & mask;
-        }
+        self.find(hash, |_| true)
     }
 }
 
