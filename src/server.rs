@@ -94,6 +94,24 @@ impl ServerHandle {
     }
 }
 
+/// A listening socket on `addr` for this executor. SO_REUSEPORT: every
+/// executor listens on the port and the kernel spreads connections among
+/// them. SO_REUSEADDR: a restart binds at once even while the last run's
+/// connections sit in TIME_WAIT, as Redis does (glommio's `bind` sets only
+/// the first).
+fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    use std::os::fd::IntoRawFd;
+    let sk = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    sk.set_reuse_address(true)?;
+    sk.set_reuse_port(true)?;
+    sk.bind(&addr.into())?;
+    sk.listen(1024)?;
+    // SAFETY: the descriptor is a bound, listening TCP socket that nothing
+    // else owns; the listener takes it over (and closes it).
+    Ok(unsafe { <TcpListener as std::os::fd::FromRawFd>::from_raw_fd(sk.into_raw_fd()) })
+}
+
 /// CPUs this process may run on.
 fn allowed_cpus() -> Vec<usize> {
     // SAFETY: sched_getaffinity fills a zeroed cpu_set_t of the size we pass.
@@ -381,7 +399,7 @@ async fn executor_main(
                     if k > 0 {
                         a.set_port(port);
                     }
-                    match TcpListener::bind(a) {
+                    match listen(a) {
                         Ok(l) => {
                             if k == 0 {
                                 port = l.local_addr().map(|a| a.port()).unwrap_or(port);
