@@ -7,7 +7,6 @@
 use std::sync::OnceLock;
 
 use bytes::Bytes;
-use hashbrown::HashMap;
 
 use crate::error::Error;
 use crate::resp::Reply;
@@ -343,22 +342,61 @@ static FAMILIES: &[&[CommandSpec]] = &[
     super::stream::COMMANDS,
 ];
 
-fn table() -> &'static HashMap<&'static [u8], &'static CommandSpec> {
-    static T: OnceLock<HashMap<&'static [u8], &'static CommandSpec>> = OnceLock::new();
-    T.get_or_init(|| all().map(|c| (c.name.as_bytes(), c)).collect())
+/// Top-level commands by a slot computed from a name's first eight bytes,
+/// case-folded and packed into a word: a lookup costs no copy and no hash
+/// of the whole name, and usually one comparison of words.
+struct Index {
+    slots: Vec<Vec<(u64, &'static CommandSpec)>>,
+    count: usize,
+}
+
+const SLOTS: usize = 1024;
+
+/// The first eight bytes of `name`, lowercased, packed little-endian
+/// (zeros past the end).
+#[inline]
+fn packed(name: &[u8]) -> u64 {
+    name.iter().take(8).enumerate().fold(0, |v, (i, b)| {
+        v | u64::from(b.to_ascii_lowercase()) << (8 * i)
+    })
+}
+
+#[inline]
+fn slot(word: u64, len: usize) -> usize {
+    ((word ^ len as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 54) as usize % SLOTS
+}
+
+fn table() -> &'static Index {
+    static T: OnceLock<Index> = OnceLock::new();
+    T.get_or_init(|| {
+        let mut slots = vec![Vec::new(); SLOTS];
+        let mut count = 0;
+        for c in all() {
+            let w = packed(c.name.as_bytes());
+            slots[slot(w, c.name.len())].push((w, c));
+            count += 1;
+        }
+        Index { slots, count }
+    })
 }
 
 /// Finds a command by name, case-insensitively, without allocating.
 #[inline]
 pub fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
-    let mut buf = [0u8; 32];
-    if name.len() > buf.len() {
-        return None;
-    }
-    let lower = &mut buf[..name.len()];
-    lower.copy_from_slice(name);
-    lower.make_ascii_lowercase();
-    table().get(&*lower).copied()
+    let w = packed(name);
+    let candidates = table().slots.get(slot(w, name.len()))?;
+    // Table names are lowercase: only the client's bytes need folding.
+    candidates
+        .iter()
+        .find(|(cw, c)| {
+            *cw == w
+                && c.name.len() == name.len()
+                && c.name.as_bytes()[8.min(name.len())..]
+                    .iter()
+                    .zip(&name[8.min(name.len())..])
+                    .all(|(a, b)| *a == b.to_ascii_lowercase())
+        })
+        .map(|(_, c)| *c)
 }
 
 /// Finds a subcommand (`sub` matched case-insensitively) of `parent`.
@@ -371,5 +409,44 @@ pub fn lookup_sub(parent: &CommandSpec, sub: &[u8]) -> Option<&'static CommandSp
 
 /// Number of top-level commands.
 pub fn count() -> usize {
-    table().len()
+    table().count
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookup_finds_every_command_in_any_case() {
+        let mut names = std::collections::HashSet::new();
+        for c in all() {
+            assert!(names.insert(c.name), "{} twice", c.name);
+            assert_eq!(c.name, c.name.to_ascii_lowercase());
+            let upper = c.name.to_ascii_uppercase();
+            for n in [c.name.as_bytes(), upper.as_bytes()] {
+                assert!(std::ptr::eq(lookup(n).unwrap(), c), "{}", c.name);
+            }
+        }
+        assert_eq!(count(), names.len());
+        for n in [
+            &b""[..],
+            b"ge",
+            b"gett",
+            b"g\xc5t",
+            b"get\0",
+            b"set_",
+            b"cluster|info",
+            b"zrangebyscorE\0",
+            b"zrangebyscorx",
+            b"zrangebyscore\x7f",
+        ] {
+            assert!(lookup(n).is_none());
+        }
+    }
+
+    #[test]
+    fn slots_stay_short() {
+        let longest = table().slots.iter().map(Vec::len).max().unwrap_or(0);
+        assert!(longest <= 4, "a slot holds {longest} commands");
+    }
 }
