@@ -10,7 +10,7 @@ use glommio::net::TcpStream;
 
 use crate::error::Error;
 use crate::mesh::Worker;
-use crate::resp::{encode, ParseLimits, Parser, Reply};
+use crate::resp::{encode, Commands, ParseLimits, Parser, Reply};
 use crate::router;
 use crate::session::{ClientInfo, Session};
 use crate::shard::now_ms;
@@ -60,7 +60,7 @@ async fn serve_loop(s: &mut Session, stream: &mut TcpStream) -> std::io::Result<
     let mut scratch = vec![0u8; READ_CHUNK];
     let mut wbuf = BytesMut::with_capacity(READ_CHUNK);
     let mut parser = Parser::new();
-    let mut cmds = Vec::new();
+    let mut cmds = Commands::default();
     // A blocking command parsed after others waits here: it runs alone,
     // after the replies before it went out.
     let mut held: Option<Vec<bytes::Bytes>> = None;
@@ -126,20 +126,23 @@ async fn serve_loop(s: &mut Session, stream: &mut TcpStream) -> std::io::Result<
             };
             let mut fatal: Option<Error> = None;
             loop {
-                match parser.next(&mut rbuf, &limits) {
-                    Ok(Some(argv)) => {
-                        if may_block(&argv[0]) {
-                            held = Some(argv);
+                match parser.next_into(&mut rbuf, &limits, &mut cmds) {
+                    Ok(true) => {
+                        if cmds
+                            .last()
+                            .and_then(|a| a.first())
+                            .is_some_and(|n| may_block(n))
+                        {
+                            held = cmds.pop();
                             break;
                         }
-                        cmds.push(argv);
                         // Until authenticated, run commands one at a time:
                         // AUTH changes what the parser accepts next.
                         if !s.authenticated {
                             break;
                         }
                     }
-                    Ok(None) => break,
+                    Ok(false) => break,
                     Err(e) => {
                         fatal = Some(e);
                         break;
@@ -154,8 +157,10 @@ async fn serve_loop(s: &mut Session, stream: &mut TcpStream) -> std::io::Result<
                 break;
             }
             if !cmds.is_empty() {
-                let batch = std::mem::take(&mut cmds);
-                let replies = router::execute_batch(s, batch).await;
+                let replies = router::execute_batch(s, &mut cmds).await;
+                // Before the next read: the arguments share the read buffer's
+                // allocation, which can be reused only once they are gone.
+                cmds.clear();
                 let proto = s.proto;
                 for r in &replies {
                     encode(r, proto, &mut wbuf);
@@ -233,7 +238,8 @@ async fn run_blocking(
     }
     let info = s.info.clone();
     let limit = s.config().client_query_buffer_limit;
-    let exec = router::execute_batch(s, vec![argv]);
+    let mut one = Commands::from(argv);
+    let exec = router::execute_batch(s, &mut one);
     futures_lite::pin!(exec);
     let mut reading = true;
     loop {

@@ -23,6 +23,7 @@ use crate::resp::Reply;
 use crate::server::Shared;
 use crate::shard::blocked::{self, Blocked, Waiter};
 use crate::shard::locks::{self, KeyRef, LockKey, LockSet, LockTable, TxId};
+use crate::shard::value::MemberHint;
 use crate::shard::{now_ms, Ctx, Shard, Value};
 
 /// A closure run on another shard (multi-step commands, INFO, CLIENT LIST...).
@@ -233,6 +234,10 @@ pub struct Slot {
     pub waker: Option<Waker>,
 }
 
+/// Longest member or field a batch prefetch hashes ahead of time (longer
+/// ones are rare in big collections and cost more to hash twice).
+const MEMBER_PREFETCH_MAX: usize = 64;
+
 /// Executor-local state: the shard, the mesh, pending remote calls.
 pub struct Worker {
     pub id: usize,
@@ -296,22 +301,39 @@ impl Worker {
         self.stats.commands.set(self.stats.commands.get() + n);
     }
 
-    /// Brings the index buckets, then the entries, of up to 32 keys of a
-    /// batch into cache before the batch runs, so that its cache misses
-    /// overlap instead of adding up (shard/index.rs). A hint: keys of other
-    /// databases or shards, or names that are no keys, cost a wasted
-    /// prefetch and nothing else.
-    pub fn prefetch<'a>(&self, db: usize, keys: impl Iterator<Item = &'a [u8]>) {
+    /// Brings the index buckets, then the entries, of the keys (argv[1])
+    /// of up to 32 commands of a batch into cache before the batch runs, so
+    /// that its cache misses overlap instead of adding up (shard/index.rs);
+    /// then likewise the members or fields (argv[2]) of those that name a
+    /// set or hash in its hashtable form. A hint: keys of other databases
+    /// or shards, or names that are no keys, cost a wasted prefetch and
+    /// nothing else.
+    pub fn prefetch<'a>(&self, db: usize, cmds: impl Iterator<Item = &'a [Bytes]>) {
         let shard = self.shard.borrow();
         let Some(d) = shard.dbs.get(db) else { return };
-        let mut hashes = [0u32; 32];
+        let mut found = [(0u32, &[] as &[Bytes]); 32];
         let mut n = 0;
-        for k in keys.take(hashes.len()) {
-            hashes[n] = d.prefetch_bucket(k);
-            n += 1;
+        for argv in cmds.take(found.len()) {
+            if let Some(k) = argv.get(1) {
+                found[n] = (d.prefetch_bucket(k), argv);
+                n += 1;
+            }
         }
-        for &h in &hashes[..n] {
+        for &(h, _) in &found[..n] {
             d.prefetch_entry(h);
+        }
+        // Then the member or field a set or hash command names next: its
+        // bucket, then its slot (big collections miss cache on both).
+        let mut hints: [Option<MemberHint>; 32] = [const { None }; 32];
+        let mut any = false;
+        for (hint, &(h, argv)) in hints.iter_mut().zip(&found[..n]) {
+            if let Some(m) = argv.get(2).filter(|m| m.len() <= MEMBER_PREFETCH_MAX) {
+                *hint = d.peek_candidate(h).and_then(|v| v.prefetch_member(m));
+                any |= hint.is_some();
+            }
+        }
+        if any {
+            hints.iter().flatten().for_each(MemberHint::prefetch_slot);
         }
     }
 
@@ -323,7 +345,7 @@ impl Worker {
                 self.prefetch(
                     db,
                     jobs.iter().filter_map(|j| match &j.work {
-                        Work::Cmd { argv, .. } if j.db == db => argv.get(1).map(|k| &k[..]),
+                        Work::Cmd { argv, .. } if j.db == db => Some(&argv[..]),
                         _ => None,
                     }),
                 );
@@ -339,24 +361,7 @@ impl Worker {
                 spec,
                 handler,
                 argv,
-            } => {
-                let mut shard = self.shard.borrow_mut();
-                self.sync_limits(&mut shard);
-                if shard.aof.as_ref().is_some_and(|l| l.rewriting()) {
-                    crate::aof::log::before(&mut shard, spec, job.db, &argv);
-                }
-                let mut ctx = Ctx::new(&mut shard, job.db, now);
-                let r: Reply = handler(&mut ctx, &argv).into();
-                if shard.aof.is_some() {
-                    let failed = r.is_error();
-                    crate::aof::log::finish(&mut shard, Some((spec, job.db, &argv)), failed);
-                }
-                if !shard.blocked.has_ready() {
-                    return r;
-                }
-                drop(shard);
-                r
-            }
+            } => return self.run_cmd(spec, handler, job.db, &argv, now),
             Work::Block(b) => self.block_job(*b, job.db, now),
             Work::Fn(f) => {
                 let r = f(self, job.db);
@@ -377,6 +382,36 @@ impl Worker {
                 Reply::Nil
             }
         };
+        self.serve_blocked();
+        r
+    }
+
+    /// Runs one command here, now: a `Work::Cmd` job without the job (the
+    /// router's local fast path lends the arguments instead of moving them
+    /// into a vector of their own).
+    pub fn run_cmd(
+        &self,
+        spec: &'static CommandSpec,
+        handler: Handler,
+        db: usize,
+        argv: &[Bytes],
+        now: u64,
+    ) -> Reply {
+        let mut shard = self.shard.borrow_mut();
+        self.sync_limits(&mut shard);
+        if shard.aof.as_ref().is_some_and(|l| l.rewriting()) {
+            crate::aof::log::before(&mut shard, spec, db, argv);
+        }
+        let mut ctx = Ctx::new(&mut shard, db, now);
+        let r: Reply = handler(&mut ctx, argv).into();
+        if shard.aof.is_some() {
+            let failed = r.is_error();
+            crate::aof::log::finish(&mut shard, Some((spec, db, argv)), failed);
+        }
+        if !shard.blocked.has_ready() {
+            return r;
+        }
+        drop(shard);
         self.serve_blocked();
         r
     }

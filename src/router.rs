@@ -17,7 +17,7 @@ use crate::cmd::keys::{key_positions, KeySpec};
 use crate::cmd::table::{self, flags, CommandSpec, Cross, Exec, Handler, Merge};
 use crate::error::Error;
 use crate::mesh::{join_all, Job, Lent, Work, Worker};
-use crate::resp::Reply;
+use crate::resp::{Commands, Reply};
 use crate::session::Session;
 use crate::shard::locks::{LockKey, TxId};
 use crate::shard::now_ms;
@@ -171,8 +171,9 @@ fn partial_group(spec: &CommandSpec, argv: &[Bytes]) -> Option<Error> {
 
 /// Runs a batch of commands and returns their replies in order. Inside
 /// MULTI, commands are queued instead (QUEUED, or an error that makes EXEC
-/// fail), except the transaction-control ones.
-pub async fn execute_batch(s: &mut Session, cmds: Vec<Vec<Bytes>>) -> Vec<Reply> {
+/// fail), except the transaction-control ones. Arguments that a command
+/// keeps (queued, sent to another shard) are moved out of `cmds`.
+pub async fn execute_batch(s: &mut Session, cmds: &mut Commands) -> Vec<Reply> {
     let worker = s.worker.clone();
     worker.stats_commands(cmds.len() as u64);
     if cmds.len() > 1 && s.multi.is_none() {
@@ -182,18 +183,16 @@ pub async fn execute_batch(s: &mut Session, cmds: Vec<Vec<Bytes>>) -> Vec<Reply>
         worker.prefetch(
             s.db,
             cmds.iter()
-                .filter_map(|a| a.get(1))
-                .filter(|k| n == 1 || shard_of(k, n) == home)
-                .map(|k| &k[..]),
+                .filter(|a| a.get(1).is_some_and(|k| n == 1 || shard_of(k, n) == home)),
         );
     }
     let mut b = Batch::new(worker, cmds.len(), None);
     b.may_block = true;
-    for (idx, argv) in cmds.into_iter().enumerate() {
+    for idx in 0..cmds.len() {
         if s.closing {
             break;
         }
-        let checked = check(s, &argv);
+        let checked = check(s, cmds.get(idx));
         if let Some(m) = &mut s.multi {
             match &checked {
                 Err(e) => {
@@ -208,7 +207,7 @@ pub async fn execute_batch(s: &mut Session, cmds: Vec<Vec<Bytes>>) -> Vec<Reply>
                             "Command not allowed inside a transaction",
                         )));
                     } else {
-                        m.cmds.push(argv);
+                        m.cmds.push(cmds.take(idx));
                         s.info.borrow_mut().multi = m.cmds.len() as i64;
                         b.replies[idx] = Some(Reply::status("QUEUED"));
                     }
@@ -218,13 +217,12 @@ pub async fn execute_batch(s: &mut Session, cmds: Vec<Vec<Bytes>>) -> Vec<Reply>
             }
         }
         match checked {
-            Ok(spec) => match b.fast(s, idx, spec, argv) {
-                Ok(()) => {}
-                Err(argv) => {
-                    b.step(s, idx, spec, argv).await;
+            Ok(spec) => {
+                if !b.fast(s, idx, spec, cmds.get_mut(idx)) {
+                    b.step(s, idx, spec, cmds.take(idx)).await;
                     b.now = now_ms();
                 }
-            },
+            }
             Err(e) => b.replies[idx] = Some(Reply::Error(e)),
         }
     }
@@ -307,48 +305,53 @@ impl<'t> Batch<'t> {
     async fn finish(mut self) -> Vec<Reply> {
         self.run_splits().await;
         self.flush().await;
-        self.replies.into_iter().flatten().collect()
+        // Sized up front: collecting the flattened replies would grow the
+        // vector from nothing, a reallocation every few replies.
+        let mut out = Vec::with_capacity(self.replies.len());
+        out.extend(self.replies.into_iter().flatten());
+        out
     }
 
     /// The common case without an await: a single-shard command, run on
-    /// the home shard now or batched for its shard. Err gives the command
-    /// back for `step`.
+    /// the home shard now (on the borrowed arguments) or batched for its
+    /// shard (the arguments move into the job). `false` leaves the
+    /// command untouched for `step`.
     #[inline]
     fn fast(
         &mut self,
         s: &Session,
         idx: usize,
         spec: &'static CommandSpec,
-        argv: Vec<Bytes>,
-    ) -> Result<(), Vec<Bytes>> {
+        argv: &mut [Bytes],
+    ) -> bool {
         let Exec::Keyed { handler, .. } = spec.exec else {
-            return Err(argv);
+            return false;
         };
-        if !self.splits.is_empty() || spec.block.is_some() || partial_group(spec, &argv).is_some() {
-            return Err(argv);
+        if !self.splits.is_empty() || spec.block.is_some() || partial_group(spec, argv).is_some() {
+            return false;
         }
         let (n, home) = (self.worker.nshards, self.worker.id);
-        let Route::One(shard) = route(spec, &argv, n, home, &mut self.keybuf) else {
-            return Err(argv);
+        let Route::One(shard) = route(spec, argv, n, home, &mut self.keybuf) else {
+            return false;
         };
         if shard == home && self.tx.is_none() && !self.worker.locks_idle() {
-            return Err(argv);
+            return false;
         }
         s.info.borrow_mut().last_cmd = spec.name;
-        let job = Job {
-            db: s.db,
-            work: Work::Cmd {
-                spec,
-                handler,
-                argv,
-            },
-        };
         if shard != home {
+            let job = Job {
+                db: s.db,
+                work: Work::Cmd {
+                    spec,
+                    handler,
+                    argv: argv.iter_mut().map(std::mem::take).collect(),
+                },
+            };
             self.pending.push(shard, idx, job);
         } else {
-            self.replies[idx] = Some(self.worker.run_job(job, self.now));
+            self.replies[idx] = Some(self.worker.run_cmd(spec, handler, s.db, argv, self.now));
         }
-        Ok(())
+        true
     }
 
     async fn step(

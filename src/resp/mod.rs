@@ -6,5 +6,5 @@ pub mod parse;
 pub mod reply;
 
 pub use encode::{encode, Protocol};
-pub use parse::{ParseLimits, Parser};
+pub use parse::{Commands, ParseLimits, Parser};
 pub use reply::Reply;

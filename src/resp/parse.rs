@@ -90,6 +90,89 @@ pub struct Parser {
     need: usize,
 }
 
+/// The commands of one read, as the parser leaves them: every argument in
+/// one vector, each command a run of it. A connection keeps one and clears
+/// it after every batch, so a pipeline costs no vector per command.
+#[derive(Debug, Default)]
+pub struct Commands {
+    args: Vec<Bytes>,
+    /// Where each command's arguments end in `args`.
+    ends: Vec<usize>,
+}
+
+impl Commands {
+    /// Number of commands.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    fn span(&self, i: usize) -> Range<usize> {
+        let start = match i.checked_sub(1) {
+            Some(p) => self.ends[p],
+            None => 0,
+        };
+        start..self.ends[i]
+    }
+
+    /// The arguments of command `i` (name first).
+    pub fn get(&self, i: usize) -> &[Bytes] {
+        &self.args[self.span(i)]
+    }
+
+    /// The arguments of command `i`, to move some out.
+    pub fn get_mut(&mut self, i: usize) -> &mut [Bytes] {
+        let r = self.span(i);
+        &mut self.args[r]
+    }
+
+    /// Moves the arguments of command `i` out (it is left empty).
+    pub fn take(&mut self, i: usize) -> Vec<Bytes> {
+        self.get_mut(i).iter_mut().map(std::mem::take).collect()
+    }
+
+    /// The last command, if any.
+    pub fn last(&self) -> Option<&[Bytes]> {
+        self.len().checked_sub(1).map(|i| self.get(i))
+    }
+
+    /// Removes the last command and returns its arguments.
+    pub fn pop(&mut self) -> Option<Vec<Bytes>> {
+        let i = self.len().checked_sub(1)?;
+        let start = self.span(i).start;
+        self.ends.pop();
+        Some(self.args.split_off(start))
+    }
+
+    /// Every command's arguments, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &[Bytes]> {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    /// Forgets every command (dropping what was not moved out).
+    pub fn clear(&mut self) {
+        self.args.clear();
+        self.ends.clear();
+        // Do not hold on to the room a huge batch needed.
+        if self.args.capacity() > 4096 {
+            self.args = Vec::new();
+        }
+        if self.ends.capacity() > 4096 {
+            self.ends = Vec::new();
+        }
+    }
+}
+
+impl From<Vec<Bytes>> for Commands {
+    fn from(args: Vec<Bytes>) -> Commands {
+        let ends = vec![args.len()];
+        Commands { args, ends }
+    }
+}
+
 /// Outcome of reading a header line.
 enum Header {
     /// The line's first byte and the value of the number after it, if it
@@ -136,6 +219,33 @@ impl Parser {
         buf: &mut BytesMut,
         limits: &ParseLimits,
     ) -> Result<Option<Vec<Bytes>>, Error> {
+        let mut argv = Vec::new();
+        Ok(self.parse(buf, limits, &mut argv)?.then_some(argv))
+    }
+
+    /// Like [`Parser::next`], but appends the command to `out` (no vector
+    /// of its own) and returns whether there was a complete one.
+    pub fn next_into(
+        &mut self,
+        buf: &mut BytesMut,
+        limits: &ParseLimits,
+        out: &mut Commands,
+    ) -> Result<bool, Error> {
+        let done = self.parse(buf, limits, &mut out.args)?;
+        if done {
+            out.ends.push(out.args.len());
+        }
+        Ok(done)
+    }
+
+    /// Appends the arguments of the next complete command to `out`;
+    /// `false` (and nothing appended) when there is none yet.
+    fn parse(
+        &mut self,
+        buf: &mut BytesMut,
+        limits: &ParseLimits,
+        out: &mut Vec<Bytes>,
+    ) -> Result<bool, Error> {
         // A caller that broke the contract by removing buffered bytes gets a
         // fresh start rather than a slice-index panic.
         if self.pos > buf.len() || self.scanned > buf.len() {
@@ -144,16 +254,20 @@ impl Parser {
         loop {
             if self.multibulk_left == 0 {
                 let Some(&first) = buf.first() else {
-                    return Ok(None);
+                    return Ok(false);
                 };
                 if first != b'*' {
                     match self.inline(buf)? {
                         Some(argv) if argv.is_empty() => continue,
-                        other => return Ok(other),
+                        Some(argv) => {
+                            out.extend(argv);
+                            return Ok(true);
+                        }
+                        None => return Ok(false),
                     }
                 }
                 match self.multibulk_header(buf, limits)? {
-                    None => return Ok(None),
+                    None => return Ok(false),
                     Some(0) => {
                         buf.advance(self.pos);
                         self.reset();
@@ -166,21 +280,21 @@ impl Parser {
                 }
             }
             if !self.bulks(buf, limits)? {
-                return Ok(None);
+                return Ok(false);
             }
             let mut frozen = buf.split_to(self.pos).freeze();
-            let mut argv = Vec::with_capacity(self.args.len());
+            out.reserve(self.args.len());
             // The last argument takes over `frozen` itself: one reference
             // count increment and decrement fewer per command.
             let last = self.args.pop();
-            argv.extend(self.args.drain(..).map(|r| frozen.slice(r)));
+            out.extend(self.args.drain(..).map(|r| frozen.slice(r)));
             if let Some(r) = last {
                 frozen.truncate(r.end);
                 frozen.advance(r.start);
-                argv.push(frozen);
+                out.push(frozen);
             }
             self.reset();
-            return Ok(Some(argv));
+            return Ok(true);
         }
     }
 
@@ -573,6 +687,44 @@ mod tests {
             authenticated: false,
             ..ParseLimits::default()
         }
+    }
+
+    #[test]
+    fn next_into_collects_a_batch() {
+        let mut p = Parser::new();
+        let mut buf = BytesMut::from(
+            &b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n*0\r\nPING x\r\n\r\n*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\nb\r\n*1\r\n$2"[..],
+        );
+        let limits = ParseLimits::default();
+        let mut cmds = Commands::default();
+        while p.next_into(&mut buf, &limits, &mut cmds).unwrap() {}
+        assert_eq!(&buf[..], b"*1\r\n$2");
+        let all: Vec<Vec<&[u8]>> = cmds
+            .iter()
+            .map(|a| a.iter().map(|b| &b[..]).collect())
+            .collect();
+        let want: Vec<Vec<&[u8]>> = vec![
+            vec![b"GET", b"k"],
+            vec![b"PING", b"x"],
+            vec![b"SET", b"a", b"b"],
+        ];
+        assert_eq!(all, want);
+        assert_eq!(cmds.len(), 3);
+        assert_eq!(cmds.last().map(|a| a.len()), Some(3));
+        assert_eq!(cmds.take(1), vec!["PING", "x"]);
+        assert!(cmds.get(1).iter().all(|a| a.is_empty()));
+        assert_eq!(
+            cmds.pop(),
+            Some(vec![Bytes::from("SET"), "a".into(), "b".into()])
+        );
+        assert_eq!(cmds.len(), 2);
+        assert_eq!(cmds.get(0), ["GET", "k"]);
+        cmds.clear();
+        assert!(cmds.is_empty() && cmds.last().is_none() && cmds.pop().is_none());
+        buf.extend_from_slice(b"\r\nab\r\n");
+        assert!(p.next_into(&mut buf, &limits, &mut cmds).unwrap());
+        assert_eq!(cmds.get(0), ["ab"]);
+        assert_eq!(Commands::from(vec![Bytes::from("x")]).get(0), ["x"]);
     }
 
     /// Feeds `input` in pieces of `chunk` bytes, parsing after each.

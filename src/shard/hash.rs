@@ -16,7 +16,8 @@
 //!
 //! Conversion is one-way, Pack to Table, as in Redis.
 
-use hashbrown::HashTable;
+use super::index::{self, Index};
+use super::small::SmallBytes;
 
 /// Redis's `LISTPACK_MAX_SAFETY_SIZE`: a listpack never grows past 1 GiB.
 const PACK_MAX_BYTES: usize = 1 << 30;
@@ -39,9 +40,9 @@ pub struct Pack {
 /// The full form: a slab of pairs and an index into it.
 #[derive(Debug, Clone)]
 pub struct Table {
-    index: HashTable<u32>,
-    /// Each pair is `len(field) field value` in one allocation; None is a hole.
-    slots: Vec<Option<Box<[u8]>>>,
+    index: Index,
+    /// Each pair's field and value; None is a hole.
+    slots: Vec<Option<Pair>>,
     /// Holes to reuse.
     free: Vec<u32>,
     hasher: ahash::RandomState,
@@ -70,7 +71,7 @@ impl Hash {
     pub fn len(&self) -> usize {
         match self {
             Hash::Pack(p) => p.len as usize,
-            Hash::Table(t) => t.index.len(),
+            Hash::Table(t) => t.len(),
         }
     }
 
@@ -284,13 +285,13 @@ impl Hash {
             Hash::Pack(p) => p.buf.len(),
             Hash::Table(t) => {
                 std::mem::size_of::<Table>()
-                    + t.slots.capacity() * std::mem::size_of::<Option<Box<[u8]>>>()
+                    + t.slots.capacity() * std::mem::size_of::<Option<Pair>>()
                     + t.free.capacity() * 4
-                    + t.index.capacity() * 5
+                    + t.index.capacity() * 8
                     + t.slots
                         .iter()
                         .flatten()
-                        .map(|p| (p.len() + 15) & !15)
+                        .map(|(f, v)| f.heap_size() + v.heap_size())
                         .sum::<usize>()
             }
         }
@@ -400,7 +401,7 @@ impl<'a> Iterator for PackIter<'a> {
 /// Iterates a hash's pairs, whatever its encoding.
 pub enum Iter<'a> {
     Pack(PackIter<'a>),
-    Table(std::slice::Iter<'a, Option<Box<[u8]>>>),
+    Table(std::slice::Iter<'a, Option<Pair>>),
 }
 
 impl<'a> Iterator for Iter<'a> {
@@ -409,7 +410,7 @@ impl<'a> Iterator for Iter<'a> {
     fn next(&mut self) -> Option<Self::Item> {
         match self {
             Iter::Pack(p) => p.next(),
-            Iter::Table(slots) => slots.find_map(|s| s.as_deref()).map(split_pair),
+            Iter::Table(slots) => slots.find_map(|s| s.as_ref()).map(split_pair),
         }
     }
 }
@@ -447,28 +448,31 @@ fn get_len(buf: &[u8], mut pos: usize) -> (usize, usize) {
 
 // ---- the full form ----------------------------------------------------------
 
-/// A table pair's (field, value).
-fn split_pair(p: &[u8]) -> (&[u8], &[u8]) {
-    let (flen, at) = get_len(p, 0);
-    (&p[at..at + flen], &p[at + flen..])
-}
+/// A table slot: a field and its value, each inline when short.
+type Pair = (SmallBytes, SmallBytes);
 
-fn make_pair(field: &[u8], value: &[u8]) -> Box<[u8]> {
-    let mut v = Vec::with_capacity(len_size(field.len()) + field.len() + value.len());
-    put_len(&mut v, field.len());
-    v.extend_from_slice(field);
-    v.extend_from_slice(value);
-    v.into_boxed_slice()
+/// A table pair's (field, value).
+fn split_pair(p: &Pair) -> (&[u8], &[u8]) {
+    (&p.0, &p.1)
 }
 
 impl Table {
     fn with_capacity(n: usize) -> Table {
         Table {
-            index: HashTable::with_capacity(n),
+            index: Index::with_capacity(n),
             slots: Vec::with_capacity(n),
             free: Vec::new(),
             hasher: ahash::RandomState::new(),
         }
+    }
+
+    fn len(&self) -> usize {
+        self.slots.len() - self.free.len()
+    }
+
+    #[inline]
+    fn hash(&self, field: &[u8]) -> u32 {
+        index::short(self.hasher.hash_one(field))
     }
 
     /// The pair at a live slab position.
@@ -479,28 +483,50 @@ impl Table {
         }
     }
 
-    fn field_at(slots: &[Option<Box<[u8]>>], i: u32) -> &[u8] {
-        match &slots[i as usize] {
-            Some(p) => split_pair(p).0,
-            None => &[],
-        }
+    fn find_hashed(&self, hash: u32, field: &[u8]) -> Option<u32> {
+        let slots = &self.slots;
+        self.index.find(hash, |i| {
+            slots[i as usize]
+                .as_ref()
+                .is_some_and(|p| p.0.as_slice() == field)
+        })
     }
 
     fn find(&self, field: &[u8]) -> Option<u32> {
-        let slots = &self.slots;
-        self.index
-            .find(self.hasher.hash_one(field), |&i| {
-                Self::field_at(slots, i) == field
-            })
-            .copied()
+        self.find_hashed(self.hash(field), field)
+    }
+
+    /// Starts bringing `field`'s index bucket into cache; returns its hash
+    /// for `prefetch_slot`.
+    #[inline]
+    pub fn prefetch_bucket(&self, field: &[u8]) -> u32 {
+        let h = self.hash(field);
+        self.index.prefetch(h);
+        h
+    }
+
+    /// Starts bringing the slot `hash` most likely names into cache (the
+    /// field's bytes are there when they are inline).
+    #[inline]
+    pub fn prefetch_slot(&self, hash: u32) {
+        if let Some(slot) = self
+            .index
+            .first_candidate(hash)
+            .and_then(|i| self.slots.get(i as usize))
+        {
+            index::prefetch_read(slot as *const Option<Pair> as *const u8);
+        }
     }
 
     fn set(&mut self, field: &[u8], value: &[u8]) -> bool {
-        if let Some(i) = self.find(field) {
-            self.slots[i as usize] = Some(make_pair(field, value));
+        let hash = self.hash(field);
+        if let Some(i) = self.find_hashed(hash, field) {
+            if let Some(p) = &mut self.slots[i as usize] {
+                p.1.assign(value);
+            }
             return false;
         }
-        let pair = Some(make_pair(field, value));
+        let pair = Some((SmallBytes::new(field), SmallBytes::new(value)));
         let i = match self.free.pop() {
             Some(i) => {
                 self.slots[i as usize] = pair;
@@ -511,23 +537,16 @@ impl Table {
                 (self.slots.len() - 1) as u32
             }
         };
-        let (slots, hasher) = (&self.slots, &self.hasher);
-        self.index.insert_unique(hasher.hash_one(field), i, |&j| {
-            hasher.hash_one(Self::field_at(slots, j))
-        });
+        self.index.insert(hash, i);
         true
     }
 
     fn remove(&mut self, field: &[u8]) -> bool {
-        let slots = &self.slots;
-        let hash = self.hasher.hash_one(field);
-        let Ok(occ) = self
-            .index
-            .find_entry(hash, |&i| Self::field_at(slots, i) == field)
-        else {
+        let hash = self.hash(field);
+        let Some(i) = self.find_hashed(hash, field) else {
             return false;
         };
-        let (i, _) = occ.remove();
+        self.index.remove(hash, i);
         self.slots[i as usize] = None;
         self.free.push(i);
         true
@@ -535,7 +554,7 @@ impl Table {
 
     /// A random live slab position.
     fn random(&self, rng: &mut Rng) -> Option<u32> {
-        if self.index.is_empty() {
+        if self.len() == 0 {
             return None;
         }
         let n = self.slots.len() as u64;
@@ -546,7 +565,7 @@ impl Table {
             }
         }
         // Mostly holes: the k-th live pair.
-        let k = (rng.next() % self.index.len() as u64) as usize;
+        let k = (rng.next() % self.len() as u64) as usize;
         self.slots
             .iter()
             .enumerate()

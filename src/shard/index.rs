@@ -24,6 +24,7 @@ const FREE: Bucket = Bucket {
 };
 
 /// Map from a key's 32-bit hash to slab positions; the caller compares keys.
+#[derive(Clone)]
 pub struct Index {
     buckets: Vec<Bucket>,
     len: usize,
@@ -39,6 +40,18 @@ impl Index {
     pub fn new() -> Index {
         Index {
             buckets: Vec::new(),
+            len: 0,
+        }
+    }
+
+    /// An index that takes `n` entries without growing.
+    pub fn with_capacity(n: usize) -> Index {
+        if n == 0 {
+            return Index::new();
+        }
+        let size = (n * 4).div_ceil(3).next_power_of_two().max(8);
+        Index {
+            buckets: vec![FREE; size],
             len: 0,
         }
     }
@@ -156,6 +169,15 @@ impl Index {
     #[inline]
     pub fn first_candidate(&self, hash: u32) -> Option<u32> {
         self.find(hash, |_| true)
+    }
+}
+
+impl std::fmt::Debug for Index {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Index")
+            .field("len", &self.len)
+            .field("buckets", &self.buckets.len())
+            .finish()
     }
 }
 

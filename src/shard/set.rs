@@ -13,9 +13,10 @@
 use std::sync::OnceLock;
 
 use bytes::Bytes;
-use hashbrown::HashTable;
 
+use super::index::{self, Index};
 use super::intset::IntSet;
+use super::small::SmallBytes;
 use crate::num::parse_i64;
 
 /// A set: never empty in the keyspace.
@@ -226,7 +227,7 @@ impl PartialEq for SetValue {
 /// Iterator over a set's members.
 pub enum SetIter<'a> {
     Ints(&'a IntSet, usize),
-    Hash(std::slice::Iter<'a, Option<Box<[u8]>>>),
+    Hash(std::slice::Iter<'a, Option<SmallBytes>>),
 }
 
 impl<'a> Iterator for SetIter<'a> {
@@ -253,16 +254,26 @@ fn hasher() -> &'static ahash::RandomState {
     H.get_or_init(ahash::RandomState::new)
 }
 
+/// A member's hash as the index keeps it.
+#[inline]
+fn hash_of(m: &[u8]) -> u32 {
+    index::short(hasher().hash_one(m))
+}
+
 /// Below this many slots the slab is never compacted.
 const COMPACT_MIN: usize = 64;
 
 /// The hashtable encoding: members in a slab, found through an index.
+///
+/// Members up to `small::INLINE` bytes live in the slot itself and the index
+/// keeps each member's hash beside its position, so a lookup touches one
+/// bucket and one slot (Redis's dict: bucket, entry, then the string).
 #[derive(Debug, Clone, Default)]
 pub struct StrSet {
-    slots: Vec<Option<Box<[u8]>>>,
+    slots: Vec<Option<SmallBytes>>,
     /// Holes in `slots`, reused by inserts.
     free: Vec<u32>,
-    index: HashTable<u32>,
+    index: Index,
     len: usize,
 }
 
@@ -271,7 +282,7 @@ impl StrSet {
         StrSet {
             slots: Vec::with_capacity(n),
             free: Vec::new(),
-            index: HashTable::with_capacity(n),
+            index: Index::with_capacity(n),
             len: 0,
         }
     }
@@ -285,10 +296,15 @@ impl StrSet {
     }
 
     fn heap_size(&self) -> usize {
-        self.slots.capacity() * std::mem::size_of::<Option<Box<[u8]>>>()
+        self.slots.capacity() * std::mem::size_of::<Option<SmallBytes>>()
             + self.free.capacity() * 4
-            + self.index.capacity() * 5
-            + self.slots.iter().flatten().map(|m| m.len()).sum::<usize>()
+            + self.index.capacity() * 8
+            + self
+                .slots
+                .iter()
+                .flatten()
+                .map(SmallBytes::heap_size)
+                .sum::<usize>()
     }
 
     /// The member at live position `p`.
@@ -296,44 +312,59 @@ impl StrSet {
         self.slots[p as usize].as_deref().unwrap_or_default()
     }
 
-    fn find(&self, m: &[u8]) -> Option<u32> {
+    fn find_hashed(&self, hash: u32, m: &[u8]) -> Option<u32> {
         let slots = &self.slots;
         self.index
-            .find(hasher().hash_one(m), |&i| {
-                slots[i as usize].as_deref() == Some(m)
-            })
-            .copied()
+            .find(hash, |i| slots[i as usize].as_deref() == Some(m))
+    }
+
+    fn find(&self, m: &[u8]) -> Option<u32> {
+        self.find_hashed(hash_of(m), m)
     }
 
     pub fn contains(&self, m: &[u8]) -> bool {
         self.find(m).is_some()
     }
 
+    /// Starts bringing `m`'s index bucket into cache; returns its hash for
+    /// `prefetch_slot`.
+    #[inline]
+    pub fn prefetch_bucket(&self, m: &[u8]) -> u32 {
+        let h = hash_of(m);
+        self.index.prefetch(h);
+        h
+    }
+
+    /// Starts bringing the slot `hash` most likely names into cache.
+    #[inline]
+    pub fn prefetch_slot(&self, hash: u32) {
+        if let Some(slot) = self
+            .index
+            .first_candidate(hash)
+            .and_then(|i| self.slots.get(i as usize))
+        {
+            index::prefetch_read(slot as *const Option<SmallBytes> as *const u8);
+        }
+    }
+
     /// Adds a copy of `m`; false if present.
     pub fn insert(&mut self, m: &[u8]) -> bool {
-        let hash = hasher().hash_one(m);
-        let slots = &self.slots;
-        if self
-            .index
-            .find(hash, |&i| slots[i as usize].as_deref() == Some(m))
-            .is_some()
-        {
+        let hash = hash_of(m);
+        if self.find_hashed(hash, m).is_some() {
             return false;
         }
+        let member = Some(SmallBytes::new(m));
         let pos = match self.free.pop() {
             Some(p) => {
-                self.slots[p as usize] = Some(m.into());
+                self.slots[p as usize] = member;
                 p
             }
             None => {
-                self.slots.push(Some(m.into()));
+                self.slots.push(member);
                 (self.slots.len() - 1) as u32
             }
         };
-        let slots = &self.slots;
-        self.index.insert_unique(hash, pos, |&i| {
-            hasher().hash_one(slots[i as usize].as_deref().unwrap_or_default())
-        });
+        self.index.insert(hash, pos);
         self.len += 1;
         true
     }
@@ -349,12 +380,9 @@ impl StrSet {
     }
 
     /// Removes the member at live position `p`.
-    fn remove_at(&mut self, p: u32) -> Box<[u8]> {
+    fn remove_at(&mut self, p: u32) -> SmallBytes {
         let m = self.slots[p as usize].take().unwrap_or_default();
-        let hash = hasher().hash_one(&m);
-        if let Ok(e) = self.index.find_entry(hash, |&i| i == p) {
-            e.remove();
-        }
+        self.index.remove(hash_of(&m), p);
         self.len -= 1;
         self.free.push(p);
         if self.slots.len() >= COMPACT_MIN && self.len * 4 < self.slots.len() {
@@ -365,16 +393,13 @@ impl StrSet {
 
     /// Packs the live members to the front (order kept) and rebuilds the index.
     fn compact(&mut self) {
-        let live: Vec<Option<Box<[u8]>>> = self.slots.drain(..).filter(Option::is_some).collect();
+        let live: Vec<Option<SmallBytes>> = self.slots.drain(..).filter(Option::is_some).collect();
         self.slots = live;
         self.free = Vec::new();
-        self.index = HashTable::with_capacity(self.slots.len());
+        self.index = Index::with_capacity(self.slots.len());
         for (i, m) in self.slots.iter().enumerate() {
-            let h = hasher().hash_one(m.as_deref().unwrap_or_default());
-            let slots = &self.slots;
-            self.index.insert_unique(h, i as u32, |&j| {
-                hasher().hash_one(slots[j as usize].as_deref().unwrap_or_default())
-            });
+            self.index
+                .insert(hash_of(m.as_deref().unwrap_or_default()), i as u32);
         }
     }
 

@@ -60,12 +60,28 @@ impl SmallBytes {
         }
     }
 
+    /// Replaces the bytes with `b`, in place when the length is unchanged
+    /// (no allocation, no free: an overwrite of a same-size value).
+    #[inline]
+    pub fn assign(&mut self, b: &[u8]) {
+        match self {
+            SmallBytes::Heap(h) if h.len() == b.len() => h.copy_from_slice(b),
+            _ => *self = SmallBytes::new(b),
+        }
+    }
+
     /// Heap bytes this string owns (0 when inline).
     pub fn heap_size(&self) -> usize {
         match self {
             SmallBytes::Inline { .. } => 0,
             SmallBytes::Heap(b) => b.len(),
         }
+    }
+}
+
+impl Default for SmallBytes {
+    fn default() -> SmallBytes {
+        SmallBytes::new(&[])
     }
 }
 

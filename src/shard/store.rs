@@ -181,6 +181,17 @@ impl Db {
         h
     }
 
+    /// The value of the entry `hash` most likely names (the one
+    /// `prefetch_entry` fetched), without comparing keys: for prefetch
+    /// hints, where a wrong guess only wastes a prefetch.
+    #[inline]
+    pub fn peek_candidate(&self, hash: u32) -> Option<&Value> {
+        match self.slots.get(self.index.first_candidate(hash)? as usize) {
+            Some(Slot::Used(e)) => Some(&e.value),
+            _ => None,
+        }
+    }
+
     /// Starts bringing the entry `hash` most likely names into cache (its
     /// bucket should be there by now).
     #[inline]

@@ -113,7 +113,40 @@ pub mod itoa_buf {
     }
 }
 
+/// A member or field whose index bucket is on its way into cache (from
+/// `Value::prefetch_member`); `prefetch_slot` then asks for its slot.
+pub enum MemberHint<'a> {
+    Set(&'a super::set::StrSet, u32),
+    Hash(&'a super::hash::Table, u32),
+}
+
+impl MemberHint<'_> {
+    #[inline]
+    pub fn prefetch_slot(&self) {
+        match *self {
+            MemberHint::Set(s, h) => s.prefetch_slot(h),
+            MemberHint::Hash(t, h) => t.prefetch_slot(h),
+        }
+    }
+}
+
 impl Value {
+    /// For a set or hash in its hashtable form, starts bringing the index
+    /// bucket of member or field `m` into cache (a hint: a wrong guess
+    /// costs a hash of `m` and nothing else).
+    #[inline]
+    pub fn prefetch_member(&self, m: &[u8]) -> Option<MemberHint<'_>> {
+        match self {
+            Value::Set(super::set::SetValue::Hash(s)) => {
+                Some(MemberHint::Set(s, s.prefetch_bucket(m)))
+            }
+            Value::Hash(super::hash::Hash::Table(t)) => {
+                Some(MemberHint::Hash(t, t.prefetch_bucket(m)))
+            }
+            _ => None,
+        }
+    }
+
     /// The name TYPE answers.
     pub fn type_name(&self) -> &'static str {
         match self {
