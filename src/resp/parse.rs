@@ -156,11 +156,12 @@ impl Commands {
     pub fn clear(&mut self) {
         self.args.clear();
         self.ends.clear();
-        // Do not hold on to the room a huge batch needed.
-        if self.args.capacity() > 4096 {
+        // Do not hold on to the room a huge batch needed: an idle
+        // connection keeps at most 32 KiB of argument slots.
+        if self.args.capacity() > 1024 {
             self.args = Vec::new();
         }
-        if self.ends.capacity() > 4096 {
+        if self.ends.capacity() > 256 {
             self.ends = Vec::new();
         }
     }
