@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use ringkv::slot::shard_of;
 use ringkv::Config;
 
-use common::{human, per_sec, Rng};
+use common::{human, per_sec, Below, Rng};
 
 const SHARDS: [usize; 2] = [2, 4];
 /// Keys of each kind (spread and tagged), all set before timing.

@@ -25,7 +25,7 @@ use ringkv::server::Shared;
 use ringkv::shard::{now_ms, Shard};
 use ringkv::Config;
 
-use common::{human, per_sec, Rng};
+use common::{human, per_sec, Below, Rng};
 
 /// Keys set on executor 1's shard before timing; the GETs pick among them.
 const KEYS: usize = 10_000;

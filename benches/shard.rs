@@ -13,7 +13,7 @@ use bytes::Bytes;
 use ringkv::cmd::table::{self, Exec, Handler};
 use ringkv::shard::{now_ms, Ctx, Shard};
 
-use common::{human, ns_per, per_sec, Rng};
+use common::{human, ns_per, per_sec, Below, Rng};
 
 /// Distinct keys each command works on.
 const KEYS: usize = 100_000;

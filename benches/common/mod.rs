@@ -5,27 +5,19 @@
 
 use std::time::Duration;
 
-/// A xorshift64* generator: cheap, deterministic, good enough to pick keys.
-pub struct Rng(u64);
+/// The server's own xorshift64* generator (HRANDFIELD's): cheap,
+/// deterministic, good enough to pick keys.
+pub use ringkv::shard::hash::Rng;
 
-impl Rng {
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed.max(1))
-    }
-
-    #[inline]
-    pub fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
+/// Picking an index with `Rng`.
+pub trait Below {
     /// A number in `0..n` (n > 0).
+    fn below(&mut self, n: usize) -> usize;
+}
+
+impl Below for Rng {
     #[inline]
-    pub fn below(&mut self, n: usize) -> usize {
+    fn below(&mut self, n: usize) -> usize {
         // Multiply-shift: no division, unbiased enough for key picking.
         (((self.next() >> 32) * n as u64) >> 32) as usize
     }

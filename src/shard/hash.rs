@@ -509,13 +509,7 @@ impl Table {
     /// field's bytes are there when they are inline).
     #[inline]
     pub fn prefetch_slot(&self, hash: u32) {
-        if let Some(slot) = self
-            .index
-            .first_candidate(hash)
-            .and_then(|i| self.slots.get(i as usize))
-        {
-            index::prefetch_read(slot as *const Option<Pair> as *const u8);
-        }
+        self.index.prefetch_slot(hash, &self.slots);
     }
 
     fn set(&mut self, field: &[u8], value: &[u8]) -> bool {
@@ -585,6 +579,7 @@ impl Rng {
     }
 
     #[allow(clippy::should_implement_trait)]
+    #[inline]
     pub fn next(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x >> 12;

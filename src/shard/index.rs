@@ -163,6 +163,19 @@ impl Index {
         }
     }
 
+    /// Asks the CPU to bring the element of `slots` at the first position
+    /// carrying `hash` into cache (the slot a lookup most likely lands on;
+    /// its bucket should be in cache after `prefetch`).
+    #[inline]
+    pub fn prefetch_slot<T>(&self, hash: u32, slots: &[T]) {
+        if let Some(slot) = self
+            .first_candidate(hash)
+            .and_then(|i| slots.get(i as usize))
+        {
+            prefetch_read(slot as *const T as *const u8);
+        }
+    }
+
     /// The first position whose bucket carries `hash`: the entry a lookup
     /// of that hash most likely lands on (for the entry prefetch; the run
     /// is in cache after `prefetch`).

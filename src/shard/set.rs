@@ -338,13 +338,7 @@ impl StrSet {
     /// Starts bringing the slot `hash` most likely names into cache.
     #[inline]
     pub fn prefetch_slot(&self, hash: u32) {
-        if let Some(slot) = self
-            .index
-            .first_candidate(hash)
-            .and_then(|i| self.slots.get(i as usize))
-        {
-            index::prefetch_read(slot as *const Option<SmallBytes> as *const u8);
-        }
+        self.index.prefetch_slot(hash, &self.slots);
     }
 
     /// Adds a copy of `m`; false if present.
